@@ -1,0 +1,60 @@
+# AgentKit: `make help` lists the targets. Every target installs what it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+NPM ?= npm
+NPX ?= npx --no-install
+PYTHON ?= python3
+MOCK_HOST ?= 127.0.0.1
+AGENTKIT_MOCK_PORT ?= 4010
+OPSCORE_MOCK_PORT ?= 4011
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+export OPENAPI_GENERATOR_CLI_SEARCH_URL := DEFAULT
+
+STAMP := node_modules/.install-stamp
+
+.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore test test-ts test-py run bench soak clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $(STAMP)
+
+install: $(STAMP) ## Install dependencies (npm ci) when package-lock.json changed
+
+build: $(STAMP) ## Compile TypeScript into dist/
+	$(NPX) tsc -p tsconfig.build.json
+
+lint: $(STAMP) ## Lint both specs (Redocly, rules in redocly.yaml) and type-check (tsc --noEmit)
+	$(NPX) redocly lint
+	$(NPX) tsc --noEmit -p tsconfig.json
+
+generate: $(STAMP) ## Regenerate generated/ from openapi/ (bundles, TypeScript types, Python clients)
+	bash scripts/generate.sh generated
+
+check-generated: $(STAMP) ## Fail when generated/ is not what the specs produce
+	bash scripts/check-generated.sh
+
+mock-agentkit: $(STAMP) ## Serve a Prism mock of AgentKit's API on $(MOCK_HOST):$(AGENTKIT_MOCK_PORT)
+	$(NPX) prism mock --host $(MOCK_HOST) --port $(AGENTKIT_MOCK_PORT) generated/openapi/agentkit.yaml
+
+mock-opscore: $(STAMP) ## Serve a Prism mock of Ops-Core's API on $(MOCK_HOST):$(OPSCORE_MOCK_PORT)
+	$(NPX) prism mock --host $(MOCK_HOST) --port $(OPSCORE_MOCK_PORT) generated/openapi/opscore.yaml
+
+test: $(STAMP) ## Everything CI checks: lint, check-generated, TypeScript tests, Python tests
+	$(MAKE) lint
+	$(MAKE) check-generated
+	$(MAKE) test-ts
+	$(MAKE) test-py
+
+test-ts: $(STAMP) ## Run the TypeScript tests (vitest)
+	$(NPX) vitest run
+
+test-py: $(STAMP) ## Run the Python tests (pytest) against the generated Python client
+	bash scripts/test-python.sh
+
+clean: ## Remove build output and local data
+	rm -rf dist data
