@@ -9,7 +9,7 @@ cd "$root"
 cp -r openapi redocly.yaml "$scratch/"
 for f in openapitools.json; do [ -e "$f" ] && cp -r "$f" "$scratch/"; done
 (cd "$scratch" && AGENTKIT_ROOT="$root" bash "$root/scripts/generate.sh")
-if ! diff -r -q "$root/generated" "$scratch/generated" >"$scratch/diff.txt" 2>&1; then
+if ! diff -r -q -x __pycache__ "$root/generated" "$scratch/generated" >"$scratch/diff.txt" 2>&1; then
   echo "generated/ is out of date with openapi/:" >&2
   sed 's|'"$scratch"'|<fresh>|g; s|'"$root"'/||g' "$scratch/diff.txt" | head -n 20 >&2
   echo >&2

@@ -1,0 +1,8 @@
+# flake8: noqa
+
+# import apis into api package
+from agentkit_client.api.agents_api import AgentsApi
+from agentkit_client.api.health_api import HealthApi
+from agentkit_client.api.tasks_api import TasksApi
+from agentkit_client.api.webhook_deliveries_api import WebhookDeliveriesApi
+
