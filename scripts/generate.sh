@@ -17,7 +17,7 @@ for api in agentkit opscore; do
 done
 
 # 2. TypeScript types (paths, components and webhooks) with openapi-typescript.
-out=$("$bin/openapi-typescript" --redocly openapi/typegen.redocly.yaml 2>&1) || { echo "$out" >&2; exit 1; }
+out=$("$bin/openapi-typescript" --redocly openapi/typegen.redocly.yaml --default-non-nullable false 2>&1) || { echo "$out" >&2; exit 1; }
 
 # 3. Python clients with openapi-generator (see scripts/generate-python.sh).
 bash "$here/scripts/generate-python.sh"

@@ -298,13 +298,13 @@ export interface components {
              *       "sleep"
              *     ]
              */
-            capabilities: string[];
+            capabilities?: string[];
             contactEndpoint: components["schemas"]["HttpUrl"];
             /**
              * @description Free-form information about the agent.
              * @default {}
              */
-            metadata: {
+            metadata?: {
                 [key: string]: unknown;
             };
         };
@@ -320,6 +320,10 @@ export interface components {
          */
         Agent: components["schemas"]["AgentRegistrationDetails"] & {
             agentId: components["schemas"]["AgentId"];
+            capabilities: string[];
+            metadata: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             registeredAt: string;
             /** Format: date-time */
@@ -369,17 +373,17 @@ export interface components {
             agentName: string;
             version: string;
             /** @default [] */
-            capabilities: string[];
+            capabilities?: string[];
             contactEndpoint: components["schemas"]["HttpUrl"];
             /** @default {} */
-            metadata: {
+            metadata?: {
                 [key: string]: unknown;
             };
             /**
              * @description When the agent is already registered, issue a new signing secret and return it (for an agent that restarted and lost its secret). A first registration always returns one.
              * @default false
              */
-            rotateSigningSecret: boolean;
+            rotateSigningSecret?: boolean;
         };
         /**
          * RegisteredAgent
@@ -400,7 +404,7 @@ export interface components {
              * @description Arbitrary parameters for the handler.
              * @default {}
              */
-            parameters: {
+            parameters?: {
                 [key: string]: unknown;
             };
             opscore_session_id?: string;
@@ -503,15 +507,15 @@ export interface components {
         };
         /**
          * WebhookDelivery
-         * @description One outgoing message (a lifecycle webhook to Ops-Core or a task delivery to an agent) and its attempts.
+         * @description One outgoing message and its attempts: a lifecycle webhook to Ops-Core (`agent.lifecycle`), a task delivery to an agent (`task.delivery`), or a state report that AgentKit itself sends to Ops-Core when a task could not be delivered (`opscore.state`, state `error`).
          */
         WebhookDelivery: {
             deliveryId: string;
             /** @description The stable `webhook-id` header of this message, the same on every attempt. */
             webhookId: string;
             /** @enum {string} */
-            kind: "agent.lifecycle" | "task.delivery";
-            /** @description `REGISTER`, `DEREGISTER` or `TASK`. */
+            kind: "agent.lifecycle" | "task.delivery" | "opscore.state";
+            /** @description `REGISTER`, `DEREGISTER`, `TASK` or `STATE`. */
             eventType: string;
             agentId: string;
             taskId?: string | null;
@@ -684,7 +688,7 @@ export interface components {
         /** @description Only deliveries in this status. */
         DeliveryStatusFilter: components["schemas"]["DeliveryStatus"];
         /** @description Only deliveries of this kind. */
-        DeliveryKindFilter: "agent.lifecycle" | "task.delivery";
+        DeliveryKindFilter: "agent.lifecycle" | "task.delivery" | "opscore.state";
         /** @description The delivery's id. */
         DeliveryIdPath: string;
         /** @description Stable id of the message, the same on every attempt (Standard Webhooks). Receivers de-duplicate on it. */
@@ -842,7 +846,10 @@ export interface operations {
             /** @description The task is stored and will be delivered. */
             202: {
                 headers: {
-                    /** @description Path of the task. */
+                    /**
+                     * @description Path of the task.
+                     * @example /v1/tasks/5d1f0e9a-7a53-4a38-8f47-6a9b3b0c1d22
+                     */
                     Location?: string;
                     [name: string]: unknown;
                 };

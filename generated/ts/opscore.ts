@@ -109,13 +109,13 @@ export interface components {
              *       "sleep"
              *     ]
              */
-            capabilities: string[];
+            capabilities?: string[];
             contactEndpoint: components["schemas"]["HttpUrl"];
             /**
              * @description Free-form information about the agent.
              * @default {}
              */
-            metadata: {
+            metadata?: {
                 [key: string]: unknown;
             };
         };

@@ -33,9 +33,9 @@ class Agent(BaseModel):
     agent_id: constr(strict=True, max_length=128, min_length=1) = Field(..., alias="agentId", description="An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit. AgentKit assigns a UUID when registration omits it.")
     agent_name: StrictStr = Field(..., alias="agentName", description="Human-readable name of the agent.")
     version: StrictStr = Field(..., description="Version of the agent's own software.")
-    capabilities: conlist(StrictStr) = Field(..., description="What the agent can do; Ops-Core matches tasks against these.")
+    capabilities: conlist(StrictStr) = Field(...)
     contact_endpoint: constr(strict=True, max_length=2083) = Field(..., alias="contactEndpoint", description="An absolute http or https URL with a host, as pydantic's `HttpUrl` accepts it (at most 2083 characters).")
-    metadata: Dict[str, Any] = Field(..., description="Free-form information about the agent.")
+    metadata: Dict[str, Any] = Field(...)
     registered_at: datetime = Field(..., alias="registeredAt")
     updated_at: datetime = Field(..., alias="updatedAt")
     __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "registeredAt", "updatedAt"]

@@ -30,12 +30,12 @@ from agentkit_client.models.delivery_status import DeliveryStatus
 
 class WebhookDelivery(BaseModel):
     """
-    One outgoing message (a lifecycle webhook to Ops-Core or a task delivery to an agent) and its attempts.
+    One outgoing message and its attempts: a lifecycle webhook to Ops-Core (`agent.lifecycle`), a task delivery to an agent (`task.delivery`), or a state report that AgentKit itself sends to Ops-Core when a task could not be delivered (`opscore.state`, state `error`).
     """
     delivery_id: StrictStr = Field(..., alias="deliveryId")
     webhook_id: StrictStr = Field(..., alias="webhookId", description="The stable `webhook-id` header of this message, the same on every attempt.")
     kind: StrictStr = Field(...)
-    event_type: StrictStr = Field(..., alias="eventType", description="`REGISTER`, `DEREGISTER` or `TASK`.")
+    event_type: StrictStr = Field(..., alias="eventType", description="`REGISTER`, `DEREGISTER`, `TASK` or `STATE`.")
     agent_id: StrictStr = Field(..., alias="agentId")
     task_id: Optional[StrictStr] = Field(None, alias="taskId")
     target_url: StrictStr = Field(..., alias="targetUrl")
@@ -53,8 +53,8 @@ class WebhookDelivery(BaseModel):
     @field_validator('kind')
     def kind_validate_enum(cls, value):
         """Validates the enum"""
-        if value not in ('agent.lifecycle', 'task.delivery'):
-            raise ValueError("must be one of enum values ('agent.lifecycle', 'task.delivery')")
+        if value not in ('agent.lifecycle', 'task.delivery', 'opscore.state'):
+            raise ValueError("must be one of enum values ('agent.lifecycle', 'task.delivery', 'opscore.state')")
         return value
 
     model_config = ConfigDict(populate_by_name=True, validate_assignment=True, protected_namespaces=())

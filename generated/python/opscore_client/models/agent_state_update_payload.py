@@ -39,8 +39,8 @@ class AgentStateUpdatePayload(BaseModel):
     @field_validator('timestamp')
     def timestamp_validate_regular_expression(cls, value):
         """Validates the regular expression"""
-        if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$", value):
-            raise ValueError(r"must validate the regular expression /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$/")
+        if not re.match(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?([Zz]|[+-]([01]\d|2[0-3]):?[0-5]\d)?$", value):
+            raise ValueError(r"must validate the regular expression /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?([Zz]|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/")
         return value
 
     model_config = ConfigDict(populate_by_name=True, validate_assignment=True, protected_namespaces=())

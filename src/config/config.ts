@@ -1,0 +1,145 @@
+/**
+ * AgentKit's configuration, read from the environment (and `.env` when present, see
+ * main.ts). Every variable is listed in README.md's configuration table.
+ */
+export interface Config {
+  /** TCP port of the API. `PORT`, default 8080; 0 picks a free port. */
+  port: number;
+  /** Interface to listen on. `HOST`, default 0.0.0.0. */
+  host: string;
+  /** `AGENTKIT_DB`: a SQLite file path (default ./data/agentkit.db) or a postgres:// URL. */
+  database: string;
+  /** `AGENTKIT_API_KEYS`: comma-separated keys accepted as Bearer tokens. Required. */
+  apiKeys: string[];
+  /** `OPSCORE_WEBHOOK_URL`: where lifecycle webhooks go; unset disables them. */
+  webhookUrl: string | null;
+  /** `OPSCORE_WEBHOOK_SECRET`: signs lifecycle webhooks; required with the URL. */
+  webhookSecret: string | null;
+  /** `OPSCORE_API_URL`: Ops-Core base URL for `error` reports of undeliverable tasks. */
+  opsCoreApiUrl: string | null;
+  /** `OPSCORE_API_KEY`: Bearer token for those reports. */
+  opsCoreApiKey: string | null;
+  /** `AGENTKIT_WEBHOOK_RETRY_SCHEDULE`: seconds before each attempt of a lifecycle webhook or state report. */
+  webhookRetrySchedule: number[];
+  /** `AGENTKIT_TASK_RETRY_SCHEDULE`: seconds before each attempt of a task delivery. */
+  taskRetrySchedule: number[];
+  /** `AGENTKIT_DELIVERY_TIMEOUT_MS`: per-attempt timeout of every outgoing request. Default 10000. */
+  deliveryTimeoutMs: number;
+  /** `AGENTKIT_DELIVERY_CONCURRENCY`: outgoing requests in flight at once. Default 32. */
+  deliveryConcurrency: number;
+  /** `AGENTKIT_MAX_BODY_BYTES`: largest accepted request body. Default 1048576 (1 MiB). */
+  maxBodyBytes: number;
+  /** `AGENTKIT_AGENT_HOSTS`: optional allowlist of agent hosts (names, IPs or CIDRs). */
+  agentHosts: string[];
+  /** `AGENTKIT_VALIDATE_RESPONSES`: validate responses against the spec. Default: on unless NODE_ENV=production. */
+  validateResponses: boolean;
+  /** `AGENTKIT_SHUTDOWN_TIMEOUT_MS`: how long SIGTERM waits for in-flight work. Default 10000. */
+  shutdownTimeoutMs: number;
+  /** `AGENTKIT_SQLITE_SYNCHRONOUS`: NORMAL (default) or FULL. */
+  sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** `LOG_LEVEL`: pino level. Default info. */
+  logLevel: string;
+  /** `AGENTKIT_PUBLIC_URL`: base URL of this service as agents see it (for links); optional. */
+  publicUrl: string | null;
+}
+
+/** Standard Webhooks' recommended schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [0, 5, 300, 1800, 7200, 18000, 36000, 36000];
+/** Tasks are waited for: give up within about ten minutes. */
+export const DEFAULT_TASK_RETRY_SCHEDULE = [0, 1, 5, 15, 30, 60, 120, 300];
+
+/** A configuration problem; the message names the variable and what is wrong. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | null {
+  const v = env[name]?.trim();
+  return v ? v : null;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const v = text(env, name);
+  if (v === null) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${v}"`);
+  }
+  return Number(v);
+}
+
+function httpUrl(env: Env, name: string): string | null {
+  const v = text(env, name);
+  if (v === null) return null;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${v}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http or https URL, got "${v}"`);
+  return v;
+}
+
+function schedule(env: Env, name: string, fallback: number[]): number[] {
+  const v = text(env, name);
+  if (v === null) return fallback;
+  const parts = v.split(',').map((p) => p.trim());
+  if (parts.length === 0 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) {
+    throw new ConfigError(`${name} must be comma-separated seconds, e.g. "0,5,300", got "${v}"`);
+  }
+  return parts.map(Number);
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const v = text(env, name)?.toLowerCase();
+  if (v === undefined || v === null) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${v}"`);
+}
+
+/** Reads and checks the configuration; throws {@link ConfigError} on the first problem. */
+export function loadConfig(env: Env = process.env): Config {
+  const apiKeys = (text(env, 'AGENTKIT_API_KEYS') ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  if (apiKeys.length === 0) {
+    throw new ConfigError('AGENTKIT_API_KEYS is not set: give at least one API key (comma-separated) that clients send as a Bearer token');
+  }
+  const webhookUrl = httpUrl(env, 'OPSCORE_WEBHOOK_URL');
+  const webhookSecret = text(env, 'OPSCORE_WEBHOOK_SECRET');
+  if (webhookUrl && !webhookSecret) {
+    throw new ConfigError('OPSCORE_WEBHOOK_URL is set but OPSCORE_WEBHOOK_SECRET is not: AgentKit refuses to send unsigned webhooks. Set the secret shared with Ops-Core');
+  }
+  const opsCoreApiUrl = httpUrl(env, 'OPSCORE_API_URL');
+  const opsCoreApiKey = text(env, 'OPSCORE_API_KEY');
+  if (opsCoreApiUrl && !opsCoreApiKey) {
+    throw new ConfigError('OPSCORE_API_URL is set but OPSCORE_API_KEY is not: state reports to Ops-Core need its API key');
+  }
+  const sync = (text(env, 'AGENTKIT_SQLITE_SYNCHRONOUS') ?? 'NORMAL').toUpperCase();
+  if (sync !== 'NORMAL' && sync !== 'FULL') throw new ConfigError(`AGENTKIT_SQLITE_SYNCHRONOUS must be NORMAL or FULL, got "${sync}"`);
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: text(env, 'HOST') ?? '0.0.0.0',
+    database: text(env, 'AGENTKIT_DB') ?? './data/agentkit.db',
+    apiKeys,
+    webhookUrl,
+    webhookSecret,
+    opsCoreApiUrl,
+    opsCoreApiKey,
+    webhookRetrySchedule: schedule(env, 'AGENTKIT_WEBHOOK_RETRY_SCHEDULE', DEFAULT_WEBHOOK_RETRY_SCHEDULE),
+    taskRetrySchedule: schedule(env, 'AGENTKIT_TASK_RETRY_SCHEDULE', DEFAULT_TASK_RETRY_SCHEDULE),
+    deliveryTimeoutMs: integer(env, 'AGENTKIT_DELIVERY_TIMEOUT_MS', 10_000, 1, 600_000),
+    deliveryConcurrency: integer(env, 'AGENTKIT_DELIVERY_CONCURRENCY', 32, 1, 1024),
+    maxBodyBytes: integer(env, 'AGENTKIT_MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    agentHosts: (text(env, 'AGENTKIT_AGENT_HOSTS') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+    validateResponses: flag(env, 'AGENTKIT_VALIDATE_RESPONSES', env.NODE_ENV !== 'production'),
+    shutdownTimeoutMs: integer(env, 'AGENTKIT_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    sqliteSynchronous: sync,
+    logLevel: text(env, 'LOG_LEVEL') ?? 'info',
+    publicUrl: httpUrl(env, 'AGENTKIT_PUBLIC_URL'),
+  };
+}

@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { taskErrorReport, type OpsCoreTargets } from '../domain/messages.js';
+import type { Metrics } from '../observability/metrics.js';
+import { WebhookSigner } from '../signing/webhook-signature.js';
+import type { AttemptOutcome, DeliveryAttempt, DeliveryRecord, Store, TaskError } from '../store/types.js';
+import { HttpSender, describeNetworkError } from './http-sender.js';
+import { classifyStatus, nextAttemptAt, parseRetryAfter } from './retry-policy.js';
+
+const MIN_SLEEP_MS = 20;
+
+export interface DeliveryWorkerOptions {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  targets: OpsCoreTargets;
+  /** Signs lifecycle webhooks; null when they are disabled. */
+  webhookSecret: string | null;
+  /** Bearer token for AgentKit's own state reports to Ops-Core. */
+  opsCoreApiKey: string | null;
+  webhookRetrySchedule: readonly number[];
+  taskRetrySchedule: readonly number[];
+  /** Per-attempt timeout, ms. */
+  timeoutMs: number;
+  /** Attempts in flight at once. */
+  concurrency: number;
+  /** Longest sleep between looks at the outbox when nothing wakes the worker, ms. Default 1000. */
+  pollIntervalMs?: number;
+}
+
+/**
+ * Works the outbox: claims due deliveries (with a lease), sends them, and records each
+ * attempt and its outcome. Woken at once when something is queued in this process, and
+ * otherwise by its own timer, so work left by a killed process resumes after restart.
+ */
+export class DeliveryWorker {
+  readonly id = `worker-${randomUUID()}`;
+  readonly #o: DeliveryWorkerOptions;
+  readonly #sender = new HttpSender();
+  readonly #signer: WebhookSigner | null;
+  readonly #inflight = new Set<Promise<void>>();
+  readonly #agentSigners = new Map<string, { secret: string; signer: WebhookSigner }>();
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #wakeRequested = false;
+  #wake: (() => void) | null = null;
+  #lastLoopAt = 0;
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.#o = options;
+    this.#signer = options.webhookSecret ? new WebhookSigner(options.webhookSecret) : null;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Something was queued: look at the outbox now. */
+  wake(): void {
+    this.#wakeRequested = true;
+    this.#wake?.();
+  }
+
+  /** True while the loop runs and has looked at the outbox recently. */
+  isAlive(): boolean {
+    const poll = this.#o.pollIntervalMs ?? 1000;
+    return this.#running && Date.now() - this.#lastLoopAt < poll * 5 + this.#o.timeoutMs;
+  }
+
+  /** Stops claiming work, waits up to `deadlineMs` for attempts in flight, releases leases. */
+  async stop(deadlineMs: number): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    const drained = Promise.allSettled([...this.#inflight]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), deadlineMs)));
+    const result = await Promise.race([drained.then(() => 'drained' as const), timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') this.#o.logger.warn({ inflight: this.#inflight.size }, 'shutdown deadline passed with deliveries in flight; they will be retried after restart');
+    await this.#o.store.releaseLeases(this.id).catch(() => undefined);
+    await this.#sender.close().catch(() => undefined);
+  }
+
+  async #run(): Promise<void> {
+    const poll = this.#o.pollIntervalMs ?? 1000;
+    const leaseMs = this.#o.timeoutMs + 30_000;
+    while (this.#running) {
+      this.#lastLoopAt = Date.now();
+      this.#wakeRequested = false;
+      let claimedFull = false;
+      try {
+        const free = this.#o.concurrency - this.#inflight.size;
+        if (free > 0) {
+          const now = Date.now();
+          const batch = await this.#o.store.claimDeliveries(now, free, this.id, now + leaseMs);
+          for (const d of batch) this.#track(this.#process(d));
+          claimedFull = batch.length === free;
+        }
+      } catch (err) {
+        this.#o.logger.error({ err }, 'could not read the outbox; trying again');
+      }
+      if (!this.#running) break;
+      if (this.#wakeRequested || (claimedFull && this.#inflight.size < this.#o.concurrency)) {
+        // Yield to I/O between rounds: the store may answer without ever leaving the microtask queue.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      let sleepMs = poll;
+      if (this.#inflight.size < this.#o.concurrency) {
+        const due = await this.#o.store.nextDueAt(Date.now()).catch(() => null);
+        // Something due that could not be claimed waits behind an ordered delivery in flight;
+        // that one wakes the loop when it ends. The floor keeps the loop from spinning.
+        if (due !== null) sleepMs = Math.max(MIN_SLEEP_MS, Math.min(poll, due - Date.now()));
+      }
+      await this.#sleep(sleepMs);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = null;
+        done();
+      };
+      if (this.#wakeRequested) this.#wake();
+    });
+  }
+
+  #track(p: Promise<void>): void {
+    this.#inflight.add(p);
+    void p.finally(() => {
+      this.#inflight.delete(p);
+      this.wake();
+    });
+  }
+
+  async #process(d: DeliveryRecord): Promise<void> {
+    const startedAt = Date.now();
+    const at = new Date(startedAt).toISOString();
+    const attemptNo = d.attempts + 1;
+    try {
+      if (d.expiresAt !== null && startedAt >= d.expiresAt) {
+        await this.#finish(d, { attempt: attemptNo, at, statusCode: null, latencyMs: 0, error: 'Task deadline passed before delivery' }, this.#fail(d, {
+          code: 'timeout',
+          message: `The task could not be delivered to agent ${d.agentId} before its timeout`,
+        }));
+        return;
+      }
+      const prepared = await this.#prepare(d, attemptNo);
+      if ('skip' in prepared) {
+        await this.#finish(d, { attempt: attemptNo, at, statusCode: null, latencyMs: 0, error: prepared.skip }, this.#fail(d, { code: 'undeliverable', message: prepared.skip }));
+        return;
+      }
+      let attempt: DeliveryAttempt;
+      let outcome: AttemptOutcome;
+      try {
+        const res = await this.#sender.post(prepared.url, prepared.headers, prepared.body, this.#o.timeoutMs);
+        const latencyMs = Date.now() - startedAt;
+        const cls = classifyStatus(res.statusCode, d.kind === 'opscore.state');
+        const error = cls === 'success' ? null : `HTTP ${res.statusCode}${res.bodySnippet ? `: ${res.bodySnippet.slice(0, 300)}` : ''}`;
+        attempt = { attempt: attemptNo, at, statusCode: res.statusCode, latencyMs, error };
+        if (cls === 'success') outcome = { outcome: 'succeeded' };
+        else if (cls === 'refused') outcome = this.#fail(d, { code: 'refused', message: `Agent ${d.agentId} refused the task (${error})` });
+        else outcome = this.#retryOrFail(d, parseRetryAfter(res.headers['retry-after'], Date.now()), error ?? 'retry');
+      } catch (err) {
+        const latencyMs = Date.now() - startedAt;
+        const error = describeNetworkError(err, this.#o.timeoutMs);
+        attempt = { attempt: attemptNo, at, statusCode: null, latencyMs, error };
+        outcome = this.#retryOrFail(d, null, error);
+      }
+      await this.#finish(d, attempt, outcome);
+    } catch (err) {
+      // The store failed: the lease lapses and the delivery is attempted again later.
+      this.#o.logger.error({ err, deliveryId: d.deliveryId }, 'could not record a delivery attempt');
+    }
+  }
+
+  async #prepare(d: DeliveryRecord, attemptNo: number): Promise<{ url: string; headers: Record<string, string>; body: string } | { skip: string }> {
+    if (d.kind === 'agent.lifecycle') {
+      if (!this.#signer) return { skip: 'Lifecycle webhooks are disabled (OPSCORE_WEBHOOK_URL unset)' };
+      return { url: d.targetUrl, headers: { ...this.#signer.sign(d.webhookId, d.payload) }, body: d.payload };
+    }
+    if (d.kind === 'opscore.state') {
+      if (!this.#o.opsCoreApiKey) return { skip: 'OPSCORE_API_KEY is not set' };
+      return { url: d.targetUrl, headers: { authorization: `Bearer ${this.#o.opsCoreApiKey}`, 'webhook-id': d.webhookId }, body: d.payload };
+    }
+    // A task goes to the agent's endpoint and secret as they are now (it may have re-registered).
+    const contact = await this.#o.store.getAgentContact(d.agentId);
+    if (contact === null) return { skip: `Agent ${d.agentId} is no longer registered` };
+    const secret = contact.signingSecret;
+    let cached = this.#agentSigners.get(d.agentId);
+    if (!cached || cached.secret !== secret) {
+      cached = { secret, signer: new WebhookSigner(secret) };
+      this.#agentSigners.set(d.agentId, cached);
+      if (this.#agentSigners.size > 10_000) this.#agentSigners.delete(this.#agentSigners.keys().next().value as string);
+    }
+    const body = `${d.payload.slice(0, -1)},"attempt":${attemptNo}}`;
+    return { url: contact.contactEndpoint, headers: { ...cached.signer.sign(d.webhookId, body) }, body };
+  }
+
+  #retryOrFail(d: DeliveryRecord, retryAfterSeconds: number | null, error: string): AttemptOutcome {
+    const schedule = d.kind === 'task.delivery' ? this.#o.taskRetrySchedule : this.#o.webhookRetrySchedule;
+    const next = nextAttemptAt({
+      schedule,
+      attemptsMade: d.attempts - d.retryBase + 1,
+      retryAfterSeconds,
+      now: Date.now(),
+      expiresAt: d.expiresAt,
+    });
+    if (next !== null) return { outcome: 'retry', nextAttemptAt: next };
+    const timedOut = d.expiresAt !== null && Date.now() + 1 >= d.expiresAt;
+    return this.#fail(d, {
+      code: timedOut ? 'timeout' : 'undeliverable',
+      message: timedOut
+        ? `The task could not be delivered to agent ${d.agentId} before its timeout (last error: ${error})`
+        : `The task could not be delivered to agent ${d.agentId} (last error: ${error})`,
+    });
+  }
+
+  #fail(d: DeliveryRecord, error: TaskError): AttemptOutcome {
+    if (d.kind !== 'task.delivery' || d.taskId === null) return { outcome: 'failed' };
+    const envelope = JSON.parse(d.payload) as { task_name: string; opscore_task_id: string | null; opscore_session_id: string | null };
+    const report = taskErrorReport(
+      this.#o.targets,
+      { taskId: d.taskId, agentId: d.agentId, taskName: envelope.task_name, opscoreTaskId: envelope.opscore_task_id, opscoreSessionId: envelope.opscore_session_id },
+      error,
+      new Date(),
+    );
+    return { outcome: 'failed', taskFailure: { error, report } };
+  }
+
+  async #finish(d: DeliveryRecord, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
+    await this.#o.store.recordAttempt(d.deliveryId, this.id, attempt, outcome);
+    const m = this.#o.metrics;
+    m.deliveryAttempts.inc({ kind: d.kind, outcome: outcome.outcome });
+    if (attempt.statusCode !== null || attempt.latencyMs > 0) m.deliveryLatency.observe({ kind: d.kind }, attempt.latencyMs / 1000);
+    const log = { deliveryId: d.deliveryId, webhookId: d.webhookId, kind: d.kind, agentId: d.agentId, taskId: d.taskId ?? undefined, attempt: attempt.attempt, statusCode: attempt.statusCode, latencyMs: attempt.latencyMs };
+    if (outcome.outcome === 'failed') {
+      m.deliveryFailures.inc({ kind: d.kind });
+      this.#o.logger.warn({ ...log, error: attempt.error }, 'delivery failed for good');
+      if (outcome.taskFailure?.report) this.wake();
+    } else if (outcome.outcome === 'retry') {
+      this.#o.logger.info({ ...log, error: attempt.error, nextAttemptAt: new Date(outcome.nextAttemptAt).toISOString() }, 'delivery attempt failed; will retry');
+    } else {
+      this.#o.logger.debug(log, 'delivered');
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { AgentRecord, Page, Store } from '../store/types.js';
+import type { AgentHostAllowlist } from './agent-hosts.js';
+import type { Clock } from './clock.js';
+import { invalid, notFound } from './errors.js';
+import { newAgentId, newSigningSecret } from './ids.js';
+import { lifecycleDelivery, taskErrorReport, type OpsCoreTargets } from './messages.js';
+
+export interface RegistrationRequest {
+  agentId?: string | undefined;
+  agentName: string;
+  version: string;
+  capabilities?: string[] | undefined;
+  contactEndpoint: string;
+  metadata?: Record<string, unknown> | undefined;
+  rotateSigningSecret?: boolean | undefined;
+}
+
+export interface AgentUseCaseDeps {
+  store: Store;
+  targets: OpsCoreTargets;
+  allowlist: AgentHostAllowlist;
+  clock: Clock;
+  /** Called after a commit that queued deliveries. */
+  queued: () => void;
+}
+
+/** Registration, deregistration and reading of agents. */
+export class AgentUseCases {
+  constructor(private readonly deps: AgentUseCaseDeps) {}
+
+  /** Stores the agent and its REGISTER notification in one transaction. */
+  async register(req: RegistrationRequest) {
+    const url = new URL(req.contactEndpoint);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('contactEndpoint must be an http or https URL');
+    if (!this.deps.allowlist.allows(url)) {
+      throw invalid(`contactEndpoint host "${url.hostname}" is not in this deployment's allowlist of agent hosts (AGENTKIT_AGENT_HOSTS)`);
+    }
+    const now = this.deps.clock.now();
+    const agent = {
+      agentId: req.agentId ?? newAgentId(),
+      agentName: req.agentName,
+      version: req.version,
+      capabilities: [...new Set(req.capabilities ?? [])],
+      contactEndpoint: req.contactEndpoint,
+      metadata: req.metadata ?? {},
+    };
+    const result = await this.deps.store.registerAgent({
+      agent,
+      candidateSecret: newSigningSecret(),
+      rotateSecret: req.rotateSigningSecret ?? false,
+      notification: lifecycleDelivery(this.deps.targets, 'REGISTER', agent, now),
+      now: now.toISOString(),
+    });
+    this.deps.queued();
+    return result;
+  }
+
+  /** Removes the agent, queues DEREGISTER, and ends its undelivered tasks. */
+  async deregister(agentId: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.deregisterAgent({
+      agentId,
+      notification: (agent) => lifecycleDelivery(this.deps.targets, 'DEREGISTER', agent, now),
+      failedTaskReport: (task) => taskErrorReport(this.deps.targets, task, task.error ?? { message: 'Agent deregistered' }, now),
+      now: now.toISOString(),
+    });
+    if (!result) throw notFound(`No agent with id ${agentId}`);
+    this.deps.queued();
+  }
+
+  async get(agentId: string): Promise<AgentRecord> {
+    const agent = await this.deps.store.getAgent(agentId);
+    if (!agent) throw notFound(`No agent with id ${agentId}`);
+    return agent;
+  }
+
+  list(limit: number, cursor: string | undefined, capability: string | undefined): Promise<Page<AgentRecord>> {
+    return this.deps.store.listAgents({ limit, cursor }, { capability });
+  }
+}

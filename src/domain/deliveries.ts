@@ -1,0 +1,21 @@
+import type { DeliveryFilter, DeliveryRecord, Page, Store } from '../store/types.js';
+import type { Clock } from './clock.js';
+import { conflict, notFound } from './errors.js';
+
+/** The delivery log and redelivery. */
+export class DeliveryUseCases {
+  constructor(private readonly deps: { store: Store; clock: Clock; queued: () => void }) {}
+
+  list(limit: number, cursor: string | undefined, filter: DeliveryFilter): Promise<Page<DeliveryRecord>> {
+    return this.deps.store.listDeliveries({ limit, cursor }, filter);
+  }
+
+  async redeliver(deliveryId: string): Promise<DeliveryRecord> {
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.redeliver(deliveryId, now.getTime(), now.toISOString());
+    if (result.outcome === 'not-found') throw notFound(`No delivery with id ${deliveryId}`);
+    if (result.outcome === 'conflict') throw conflict(result.reason);
+    this.deps.queued();
+    return result.delivery;
+  }
+}

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import type { Page, Store, TaskError, TaskRecord, TaskStatus } from '../store/types.js';
+import type { Clock } from './clock.js';
+import { conflict, notFound } from './errors.js';
+import { newTaskId } from './ids.js';
+import { taskDelivery } from './messages.js';
+
+export interface DispatchRequest {
+  task_name: string;
+  parameters?: Record<string, unknown> | undefined;
+  opscore_session_id?: string | undefined;
+  opscore_task_id?: string | undefined;
+  timeout_seconds?: number | undefined;
+}
+
+export interface TaskReport {
+  status: 'running' | 'finished' | 'failed';
+  progress?: number | undefined;
+  message?: string | undefined;
+  result?: unknown;
+  error?: TaskError | undefined;
+}
+
+export interface TaskUseCaseDeps {
+  store: Store;
+  clock: Clock;
+  queued: () => void;
+  dispatched: () => void;
+}
+
+/** A stable hash of a JSON value (object keys sorted), for idempotency comparisons. */
+export function canonicalHash(value: unknown): string {
+  const canonical = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    }
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex');
+}
+
+/** Dispatch, reading and reporting of tasks. */
+export class TaskUseCases {
+  constructor(private readonly deps: TaskUseCaseDeps) {}
+
+  /**
+   * Stores the task and its delivery in one transaction. Returns `replayed` when the
+   * idempotency key was used before with the same body.
+   */
+  async dispatch(agentId: string, req: DispatchRequest, idempotencyKey: string | null): Promise<{ task: TaskRecord; replayed: boolean }> {
+    const now = this.deps.clock.now();
+    const iso = now.toISOString();
+    const task: TaskRecord = {
+      taskId: newTaskId(),
+      agentId,
+      taskName: req.task_name,
+      parameters: req.parameters ?? {},
+      opscoreSessionId: req.opscore_session_id ?? null,
+      opscoreTaskId: req.opscore_task_id ?? null,
+      timeoutSeconds: req.timeout_seconds ?? null,
+      deadline: req.timeout_seconds === undefined ? null : new Date(now.getTime() + req.timeout_seconds * 1000).toISOString(),
+      status: 'queued',
+      progress: null,
+      message: null,
+      result: undefined,
+      error: null,
+      createdAt: iso,
+      updatedAt: iso,
+      deliveredAt: null,
+      finishedAt: null,
+    };
+    const agent = await this.deps.store.getAgent(agentId);
+    if (!agent) throw notFound(`No agent with id ${agentId}`);
+    const result = await this.deps.store.createTask({
+      task,
+      delivery: taskDelivery(task, agent.contactEndpoint, now),
+      idempotencyKey,
+      requestHash: canonicalHash(req),
+    });
+    switch (result.outcome) {
+      case 'agent-not-found':
+        throw notFound(`No agent with id ${agentId}`);
+      case 'idempotency-conflict':
+        throw conflict('This Idempotency-Key was already used with a different request body');
+      case 'replayed':
+        return { task: result.task, replayed: true };
+      case 'created':
+        this.deps.dispatched();
+        this.deps.queued();
+        return { task: result.task, replayed: false };
+    }
+  }
+
+  async get(taskId: string): Promise<TaskRecord> {
+    const task = await this.deps.store.getTask(taskId);
+    if (!task) throw notFound(`No task with id ${taskId}`);
+    return task;
+  }
+
+  list(limit: number, cursor: string | undefined, agentId: string | undefined, status: TaskStatus | undefined): Promise<Page<TaskRecord>> {
+    return this.deps.store.listTasks({ limit, cursor }, { agentId, status });
+  }
+
+  async report(taskId: string, report: TaskReport, hasResult: boolean): Promise<TaskRecord> {
+    const result = await this.deps.store.reportTask({
+      taskId,
+      status: report.status,
+      progress: report.progress,
+      message: report.message,
+      hasResult,
+      result: report.result,
+      error: report.error,
+      now: this.deps.clock.now().toISOString(),
+    });
+    if (result.outcome === 'not-found') throw notFound(`No task with id ${taskId}`);
+    if (result.outcome === 'conflict') throw conflict(`The task already ended as ${result.task.status}; a report cannot change that`);
+    return result.task;
+  }
+}

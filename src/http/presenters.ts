@@ -1,0 +1,66 @@
+import type { components } from '../../generated/ts/agentkit.js';
+import type { AgentRecord, DeliveryRecord, Page, TaskRecord } from '../store/types.js';
+
+type Schemas = components['schemas'];
+
+/** Store records as the API shows them (spec schemas). */
+export function presentAgent(a: AgentRecord): Schemas['Agent'] {
+  return {
+    agentId: a.agentId,
+    agentName: a.agentName,
+    version: a.version,
+    capabilities: a.capabilities,
+    contactEndpoint: a.contactEndpoint,
+    metadata: a.metadata,
+    registeredAt: a.registeredAt,
+    updatedAt: a.updatedAt,
+  };
+}
+
+export function presentTask(t: TaskRecord): Schemas['Task'] {
+  const self = `/v1/tasks/${t.taskId}`;
+  return {
+    taskId: t.taskId,
+    agentId: t.agentId,
+    task_name: t.taskName,
+    parameters: t.parameters,
+    opscore_session_id: t.opscoreSessionId,
+    opscore_task_id: t.opscoreTaskId,
+    timeout_seconds: t.timeoutSeconds,
+    status: t.status,
+    progress: t.progress,
+    message: t.message,
+    ...(t.result !== undefined ? { result: t.result } : {}),
+    error: t.error,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    deliveredAt: t.deliveredAt,
+    finishedAt: t.finishedAt,
+    links: { self, agent: `/v1/agents/${encodeURIComponent(t.agentId)}`, reports: `${self}/reports` },
+  };
+}
+
+export function presentDelivery(d: DeliveryRecord): Schemas['WebhookDelivery'] {
+  return {
+    deliveryId: d.deliveryId,
+    webhookId: d.webhookId,
+    kind: d.kind,
+    eventType: d.eventType,
+    agentId: d.agentId,
+    taskId: d.taskId,
+    targetUrl: d.targetUrl,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: d.status === 'pending' ? new Date(d.nextAttemptAt).toISOString() : null,
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    lastLatencyMs: d.lastLatencyMs,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    attemptLog: d.attemptLog,
+  };
+}
+
+export function presentPage<T, U>(page: Page<T>, present: (item: T) => U): { items: U[]; nextCursor: string | null } {
+  return { items: page.items.map(present), nextCursor: page.nextCursor };
+}

@@ -1,0 +1,81 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
+import { InvalidCursorError } from '../store/cursor.js';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  requestId?: string;
+  errors?: { path?: string; message: string }[];
+}
+
+const TITLES: Record<number, [string, string]> = {
+  400: ['validation', 'Request validation failed'],
+  401: ['unauthorized', 'Unauthorized'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  409: ['conflict', 'Conflict'],
+  413: ['payload-too-large', 'Payload too large'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  500: ['internal', 'Internal server error'],
+  503: ['unavailable', 'Service unavailable'],
+};
+
+/** Sends an RFC 9457 problem document. */
+export function sendProblem(res: Response, status: number, detail: string, extra: Partial<ProblemBody> = {}): void {
+  const [slug, title] = TITLES[status] ?? [String(status), 'Error'];
+  const body: ProblemBody = {
+    type: `urn:agentkit:problem:${slug}`,
+    title,
+    status,
+    detail,
+    instance: res.req.originalUrl.split('?')[0],
+    ...(res.req.id !== undefined ? { requestId: String(res.req.id) } : {}),
+    ...extra,
+  };
+  res.status(status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** Anything not matched by a route. */
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendProblem(res, 404, `No route for ${req.method} ${req.path}`);
+};
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  message?: string;
+  errors?: { path?: string; message?: string }[];
+}
+
+/**
+ * The one error handler: every error becomes problem+json, with the right 4xx for bad
+ * input; anything unexpected is a 500 that is logged and says nothing internal.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    if (err instanceof DomainError) {
+      const status = err.kind === 'not-found' ? 404 : err.kind === 'conflict' ? 409 : 400;
+      return sendProblem(res, status, err.message);
+    }
+    if (err instanceof InvalidCursorError) return sendProblem(res, 400, err.message, { errors: [{ path: '/query/cursor', message: err.message }] });
+    const e = (err ?? {}) as HttpishError;
+    const status = e.status ?? e.statusCode ?? 500;
+    if (e.type === 'entity.too.large') return sendProblem(res, 413, 'The request body is larger than this service accepts (AGENTKIT_MAX_BODY_BYTES)');
+    if (e.type === 'entity.parse.failed') return sendProblem(res, 400, 'The request body is not valid JSON');
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendProblem(res, 415, e.message ?? 'Unsupported encoding');
+    if (status >= 400 && status < 500) {
+      const errors = e.errors?.map((x) => ({ ...(x.path ? { path: x.path.startsWith('/') ? x.path : `/${x.path.replace(/^\./, '').replace(/\./g, '/')}` } : {}), message: x.message ?? 'invalid' }));
+      const detail = errors?.length ? errors.map((x) => (x.path ? `${x.path} ${x.message}` : x.message)).join('; ') : (e.message ?? 'Bad request');
+      return sendProblem(res, status, detail, errors?.length ? { errors } : {});
+    }
+    logger.error({ err, reqId: req.id }, 'unexpected error');
+    return sendProblem(res, 500, 'Something went wrong on our side; the request id helps find it in the logs');
+  };
+}

@@ -1,0 +1,116 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Config } from './config/config.js';
+import { DeliveryWorker } from './delivery/worker.js';
+import { AgentHostAllowlist } from './domain/agent-hosts.js';
+import { AgentUseCases } from './domain/agents.js';
+import { systemClock } from './domain/clock.js';
+import { DeliveryUseCases } from './domain/deliveries.js';
+import { TaskUseCases } from './domain/tasks.js';
+import { createApp } from './http/app.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/types.js';
+
+export interface Service {
+  app: Express;
+  store: Store;
+  worker: DeliveryWorker;
+  logger: Logger;
+  metrics: Metrics;
+  /** Listens on config.host:config.port (0: a free port); resolves with the base URL. */
+  start(): Promise<string>;
+  /** Stops accepting, lets deliveries in flight finish (up to the deadline), closes the store. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  logger?: Logger;
+  store?: Store;
+  /** Worker's longest idle sleep, ms (tests shorten it). */
+  pollIntervalMs?: number;
+}
+
+/** Wires store, use-cases, delivery worker and HTTP app from a configuration. */
+export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const store = overrides.store ?? (await openStore(config));
+  const metrics = new Metrics(() => store.outboxDepth());
+  const targets = { webhookUrl: config.webhookUrl, apiUrl: config.opsCoreApiUrl };
+  const worker = new DeliveryWorker({
+    store,
+    logger: logger.child({ component: 'delivery' }),
+    metrics,
+    targets,
+    webhookSecret: config.webhookSecret,
+    opsCoreApiKey: config.opsCoreApiKey,
+    webhookRetrySchedule: config.webhookRetrySchedule,
+    taskRetrySchedule: config.taskRetrySchedule,
+    timeoutMs: config.deliveryTimeoutMs,
+    concurrency: config.deliveryConcurrency,
+    ...(overrides.pollIntervalMs !== undefined ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
+  });
+  const queued = () => worker.wake();
+  const clock = systemClock;
+  const agents = new AgentUseCases({ store, targets, allowlist: new AgentHostAllowlist(config.agentHosts), clock, queued });
+  const tasks = new TaskUseCases({ store, clock, queued, dispatched: () => metrics.tasksDispatched.inc() });
+  const deliveries = new DeliveryUseCases({ store, clock, queued });
+  const app = createApp({
+    apiKeys: config.apiKeys,
+    maxBodyBytes: config.maxBodyBytes,
+    validateResponses: config.validateResponses,
+    store,
+    agents,
+    tasks,
+    deliveries,
+    metrics,
+    logger,
+    workerAlive: () => worker.isAlive(),
+  });
+
+  if (!config.webhookUrl) logger.warn('OPSCORE_WEBHOOK_URL is not set: no lifecycle webhooks will be sent to Ops-Core');
+  if (!config.opsCoreApiUrl) logger.warn('OPSCORE_API_URL is not set: tasks that cannot be delivered will not be reported to Ops-Core');
+
+  let server: Server | null = null;
+  let stopping: Promise<void> | null = null;
+
+  return {
+    app,
+    store,
+    worker,
+    logger,
+    metrics,
+    async start() {
+      worker.start();
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(config.port, config.host, () => resolve(s));
+        s.once('error', reject);
+      });
+      server.keepAliveTimeout = 65_000;
+      const { port } = server.address() as AddressInfo;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      logger.info({ url, database: config.database.replace(/\/\/[^@]*@/, '//***@') }, 'AgentKit is listening');
+      return url;
+    },
+    stop() {
+      stopping ??= (async () => {
+        const closed = server
+          ? new Promise<void>((resolve) => {
+              server!.close(() => resolve());
+              server!.closeIdleConnections();
+            })
+          : Promise.resolve();
+        await worker.stop(config.shutdownTimeoutMs);
+        const timer = setTimeout(() => server?.closeAllConnections(), Math.min(config.shutdownTimeoutMs, 5000));
+        await closed;
+        clearTimeout(timer);
+        await store.close();
+        logger.info('AgentKit stopped');
+      })();
+      return stopping;
+    },
+  };
+}

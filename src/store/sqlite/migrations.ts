@@ -1,0 +1,88 @@
+/** SQLite schema, one entry per version; applied in order at start, each in a transaction. */
+export const sqliteMigrations: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE agents (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        agent_id TEXT NOT NULL UNIQUE,
+        agent_name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        capabilities TEXT NOT NULL,
+        contact_endpoint TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        signing_secret TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE agent_capabilities (
+        capability TEXT NOT NULL,
+        agent_seq INTEGER NOT NULL REFERENCES agents(seq) ON DELETE CASCADE,
+        PRIMARY KEY (capability, agent_seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE tasks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id TEXT NOT NULL UNIQUE,
+        agent_id TEXT NOT NULL,
+        task_name TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        opscore_session_id TEXT,
+        opscore_task_id TEXT,
+        timeout_seconds INTEGER,
+        deadline TEXT,
+        status TEXT NOT NULL,
+        progress REAL,
+        message TEXT,
+        result TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        delivered_at TEXT,
+        finished_at TEXT,
+        idempotency_key TEXT,
+        request_hash TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX tasks_idempotency ON tasks(agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX tasks_by_agent ON tasks(agent_id, seq);
+      CREATE INDEX tasks_by_status ON tasks(status, seq);
+      CREATE TABLE deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id TEXT NOT NULL UNIQUE,
+        webhook_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        task_id TEXT,
+        target_url TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        order_key TEXT,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        retry_base INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        last_status_code INTEGER,
+        last_error TEXT,
+        last_latency_ms REAL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX deliveries_ordered ON deliveries(order_key, seq) WHERE status = 'pending' AND order_key IS NOT NULL;
+      CREATE INDEX deliveries_by_status ON deliveries(status, seq);
+      CREATE INDEX deliveries_by_agent ON deliveries(agent_id, seq);
+      CREATE INDEX deliveries_by_task ON deliveries(task_id) WHERE task_id IS NOT NULL;
+      CREATE TABLE delivery_attempts (
+        delivery_seq INTEGER NOT NULL REFERENCES deliveries(seq) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        status_code INTEGER,
+        latency_ms REAL NOT NULL,
+        error TEXT,
+        PRIMARY KEY (delivery_seq, attempt)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
