@@ -1,0 +1,52 @@
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import formatsModule from 'ajv-formats';
+import { loadSpec } from './spec-file.js';
+import type { TaskEnvelope } from './types.js';
+
+// ajv-formats is CommonJS: under NodeNext its default import is `module.exports`, typed as the module.
+const addFormats = formatsModule as unknown as typeof formatsModule.default;
+
+export interface EnvelopeIssue {
+  /** Where in the request, e.g. `/body/taskId`. */
+  path: string;
+  message: string;
+}
+
+export type EnvelopeCheck = { ok: true; envelope: TaskEnvelope } | { ok: false; issues: EnvelopeIssue[] };
+
+/** Rewrites OpenAPI component references into `$defs` references of one JSON Schema. */
+function toDefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toDefs);
+  if (node && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      out[key] = key === '$ref' && typeof value === 'string' ? value.replace('#/components/schemas/', '#/$defs/') : toDefs(value);
+    }
+    return out;
+  }
+  return node;
+}
+
+function issue(error: ErrorObject): EnvelopeIssue {
+  const missing = error.keyword === 'required' ? `/${String(error.params.missingProperty)}` : '';
+  return { path: `/body${error.instancePath}${missing}`, message: error.message ?? 'is invalid' };
+}
+
+/**
+ * Validates task deliveries against the request body of the spec's `taskDelivery` webhook
+ * (`generated/openapi/agentkit.yaml`), with JSON Schema 2020-12 as OpenAPI 3.1 uses it.
+ */
+export function createEnvelopeValidator(): (body: unknown) => EnvelopeCheck {
+  const spec = loadSpec('agentkit') as {
+    webhooks: { taskDelivery: { post: { requestBody: { content: { 'application/json': { schema: unknown } } } } } };
+    components: { schemas: Record<string, unknown> };
+  };
+  const bodySchema = spec.webhooks.taskDelivery.post.requestBody.content['application/json'].schema;
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile<TaskEnvelope>({
+    ...(toDefs(bodySchema) as object),
+    $defs: toDefs(spec.components.schemas) as Record<string, unknown>,
+  });
+  return (body) => (validate(body) ? { ok: true, envelope: body } : { ok: false, issues: (validate.errors ?? []).map(issue) });
+}

@@ -1,0 +1,36 @@
+import type { OpsCoreClient } from '../clients/opscore.js';
+import type { ResolvedRetry } from './config.js';
+import { classifyResponse } from './http-outcome.js';
+import { ReportQueue } from './report-queue.js';
+import type { AgentState, AgentStateUpdate, Logger } from './types.js';
+
+/**
+ * Reports the agent's state to Ops-Core (`POST /v1/opscore/agent/{agent_id}/state`), in the
+ * order the changes happened, each stamped with the time it happened (UTC, `Z`).
+ */
+export class OpsCoreReporter {
+  readonly queue: ReportQueue<AgentStateUpdate>;
+
+  constructor(client: OpsCoreClient, retry: ResolvedRetry, logger: Logger) {
+    this.queue = new ReportQueue<AgentStateUpdate>({
+      target: 'Ops-Core',
+      retry,
+      logger,
+      async send(payload, signal) {
+        const { data, error, response } = await client.POST('/v1/opscore/agent/{agent_id}/state', {
+          params: { path: { agent_id: payload.agentId } },
+          body: payload,
+          signal,
+        });
+        classifyResponse(`Ops-Core state ${payload.state}`, response, error ?? data);
+        logger.debug({ state: payload.state, details: payload.details }, 'State reported to Ops-Core');
+      },
+    });
+  }
+
+  report(agentId: string, state: AgentState, details: Record<string, unknown> | null): void {
+    const payload: AgentStateUpdate = { agentId, state, timestamp: new Date().toISOString(), details };
+    const taskId = details && typeof details.taskId === 'string' ? ` (task ${details.taskId})` : '';
+    this.queue.push(payload, `state ${state}${taskId}`);
+  }
+}
