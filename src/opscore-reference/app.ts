@@ -6,7 +6,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import { pino } from 'pino';
 import type { components } from '../../generated/ts/opscore.js';
 import { WebhookSignatureError, WebhookVerifier } from '../signing/webhook-signature.js';
-import { specPath } from '../sdk/spec-file.js';
+import { bundledSpecPath } from '../spec-files.js';
 import type { Logger } from '../sdk/types.js';
 import { validationBody, type ValidatorIssue } from './fastapi-errors.js';
 import { Faults, type FaultSpec } from './faults.js';
@@ -207,7 +207,7 @@ export function createOpsCoreReference(options: OpsCoreReferenceOptions): OpsCor
 
   app.use(
     OpenApiValidator.middleware({
-      apiSpec: specPath('opscore'),
+      apiSpec: bundledSpecPath('opscore'),
       validateRequests: { allErrors: true },
       validateResponses: true,
       validateSecurity: false,
