@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_WEBHOOK_RETRY_SCHEDULE, loadConfig } from '../../src/config/config.js';
+
+describe('loadConfig', () => {
+  it('when only the API keys are given, then the defaults apply', () => {
+    const c = loadConfig({ AGENTKIT_API_KEYS: 'a, b' });
+    expect(c).toMatchObject({ port: 8080, database: './data/agentkit.db', apiKeys: ['a', 'b'], webhookUrl: null, maxBodyBytes: 1_048_576 });
+    expect(c.webhookRetrySchedule).toEqual(DEFAULT_WEBHOOK_RETRY_SCHEDULE);
+  });
+
+  it('when a required or paired variable is missing, then the error names it', () => {
+    expect(() => loadConfig({})).toThrow(/AGENTKIT_API_KEYS/);
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', OPSCORE_WEBHOOK_URL: 'http://x/notify' })).toThrow(/OPSCORE_WEBHOOK_SECRET/);
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', OPSCORE_API_URL: 'http://x' })).toThrow(/OPSCORE_API_KEY/);
+  });
+
+  it('when a value is malformed, then a ConfigError says which and why', () => {
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', PORT: 'http' })).toThrow(ConfigError);
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', AGENTKIT_WEBHOOK_RETRY_SCHEDULE: '0,five' })).toThrow(/AGENTKIT_WEBHOOK_RETRY_SCHEDULE/);
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', OPSCORE_WEBHOOK_URL: 'ftp://x', OPSCORE_WEBHOOK_SECRET: 's' })).toThrow(/http/);
+  });
+});
