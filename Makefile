@@ -14,7 +14,7 @@ export OPENAPI_GENERATOR_CLI_SEARCH_URL := DEFAULT
 
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore test test-ts test-py run bench soak clean
+.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore test test-ts test-py test-deps run clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,6 +27,9 @@ install: $(STAMP) ## Install dependencies (npm ci) when package-lock.json change
 
 build: $(STAMP) ## Compile TypeScript into dist/
 	$(NPX) tsc -p tsconfig.build.json
+
+run: build ## Start the whole system locally: AgentKit (SQLite in ./data), reference Ops-Core, example agent
+	node dist/src/dev/run-local.js
 
 lint: $(STAMP) ## Lint both specs (Redocly, rules in redocly.yaml) and type-check (tsc --noEmit)
 	$(NPX) redocly lint
@@ -44,7 +47,11 @@ mock-agentkit: $(STAMP) ## Serve a Prism mock of AgentKit's API on $(MOCK_HOST):
 mock-opscore: $(STAMP) ## Serve a Prism mock of Ops-Core's API on $(MOCK_HOST):$(OPSCORE_MOCK_PORT)
 	$(NPX) prism mock --host $(MOCK_HOST) --port $(OPSCORE_MOCK_PORT) generated/openapi/opscore.yaml
 
+test-deps: ## Make sure the machine has what the tests need (Chromium for the /docs test)
+	bash scripts/ensure-chromium.sh
+
 test: $(STAMP) ## Everything CI checks: lint, check-generated, TypeScript tests, Python tests
+	$(MAKE) test-deps
 	$(MAKE) lint
 	$(MAKE) check-generated
 	$(MAKE) test-ts
@@ -56,5 +63,5 @@ test-ts: $(STAMP) ## Run the TypeScript tests (vitest)
 test-py: $(STAMP) ## Run the Python tests (pytest) against the generated Python client
 	bash scripts/test-python.sh
 
-clean: ## Remove build output and local data
-	rm -rf dist data
+clean: ## Remove build output, local data and downloaded tools
+	rm -rf dist data .tools
