@@ -33,7 +33,7 @@ describe('GET /docs', () => {
       if (!r.url().startsWith(ak.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) outside.push(r.url());
     });
     await page.goto(`${ak.url}/docs`);
-    await page.waitForFunction(() => document.body.innerText.includes('Dispatch a task to an agent'), undefined, { timeout: 30_000 });
+    await page.waitForFunction("document.body.innerText.includes('Dispatch a task to an agent')", undefined, { timeout: 30_000 });
     const text = await page.locator('body').innerText();
     for (const summary of [
       'Register an agent, or update its registration',
