@@ -165,11 +165,6 @@ export function createOpsCoreReference(options: OpsCoreReferenceOptions): OpsCor
       res.locals.signature = 'verified';
       next();
     } catch (err) {
-      // standardwebhooks parses the body once the signature matched: signed but not JSON is a 422 below.
-      if (err instanceof SyntaxError) {
-        res.locals.signature = 'verified';
-        return next();
-      }
       if (!(err instanceof WebhookSignatureError)) return next(err);
       res.status(401).json({ detail: `Invalid webhook signature (${err.reason})` });
     }

@@ -63,13 +63,9 @@ export function createTaskApp(options: TaskEndpointOptions): express.Express {
     try {
       verifier.verify(raw, req.headers);
     } catch (err) {
-      // standardwebhooks parses the body as JSON once the signature matched: a SyntaxError
-      // means "signed, but not JSON", which the JSON check below answers with 400.
-      if (err instanceof WebhookSignatureError) {
-        logger.warn({ reason: err.reason, webhookId: req.headers['webhook-id'] }, 'Task delivery refused: bad signature');
-        return sendProblem(req, res, { type: 'urn:agentkit:problem:bad-signature', title: 'Invalid signature', status: 401, detail: err.message });
-      }
-      if (!(err instanceof SyntaxError)) throw err;
+      if (!(err instanceof WebhookSignatureError)) throw err;
+      logger.warn({ reason: err.reason, webhookId: req.headers['webhook-id'] }, 'Task delivery refused: bad signature');
+      return sendProblem(req, res, { type: 'urn:agentkit:problem:bad-signature', title: 'Invalid signature', status: 401, detail: err.message });
     }
 
     let body: unknown;

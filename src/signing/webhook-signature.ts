@@ -98,7 +98,7 @@ export class WebhookVerifier {
     if (id && ts && sig) {
       this.#checkFresh(ts, now);
       try {
-        this.#webhook.verify(rawBody, { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sig });
+        this.#webhook.verify(rawBody, { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sig }, { jsonParse: false });
       } catch (err) {
         if (err instanceof WebhookVerificationError) throw new WebhookSignatureError('bad-signature', err.message);
         throw err;

@@ -39,3 +39,11 @@ describe('WebhookVerifier', () => {
     expect(reason(() => new WebhookVerifier(secret).verify(body, { ...old }))).toBe('stale-timestamp');
   });
 });
+
+describe('WebhookVerifier and bodies that are not JSON', () => {
+  it('when a correctly signed body is not JSON, then the signature verifies (parsing is the caller\'s job)', () => {
+    const text = 'not json at all';
+    const headers = { ...new WebhookSigner(secret).sign('msg_2', text) };
+    expect(reason(() => new WebhookVerifier(secret).verify(text, headers))).toBe('accepted');
+  });
+});
