@@ -392,6 +392,8 @@ export interface components {
         RegisteredAgent: components["schemas"]["Agent"] & {
             /** @description Standard Webhooks secret (`whsec_` + base64) with which AgentKit signs task deliveries to this agent. Verify `webhook-signature` with it, or `X-AgentKit-Signature` keyed with this whole string. */
             signingSecret?: string;
+            /** @description The `REGISTER` notification to Ops-Core that this registration queued (null when lifecycle webhooks are disabled). Its progress is in `GET /v1/webhook-deliveries`. Ops-Core resets an agent's state when it processes a `REGISTER`, so an agent should report its first state only after this delivery has ended; the SDK does. */
+            registerDeliveryId?: string | null;
         };
         /**
          * DispatchRequest

@@ -44,15 +44,16 @@ export class AgentUseCases {
       contactEndpoint: req.contactEndpoint,
       metadata: req.metadata ?? {},
     };
+    const notification = lifecycleDelivery(this.deps.targets, 'REGISTER', agent, now);
     const result = await this.deps.store.registerAgent({
       agent,
       candidateSecret: newSigningSecret(),
       rotateSecret: req.rotateSigningSecret ?? false,
-      notification: lifecycleDelivery(this.deps.targets, 'REGISTER', agent, now),
+      notification,
       now: now.toISOString(),
     });
     this.deps.queued();
-    return result;
+    return { ...result, registerDeliveryId: notification?.deliveryId ?? null };
   }
 
   /** Removes the agent, queues DEREGISTER, and ends its undelivered tasks. */

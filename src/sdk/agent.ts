@@ -8,6 +8,7 @@ import { AgentKitReporter } from './agentkit-reporter.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { createEnvelopeValidator } from './envelope-validator.js';
 import { OpsCoreReporter } from './opscore-reporter.js';
+import { registerDelivered } from './register-delivery.js';
 import { registerAgent } from './registration.js';
 import { createTaskApp } from './task-endpoint.js';
 import { TaskRunner, type TaskRecord } from './task-runner.js';
@@ -69,6 +70,7 @@ export function createAgent(options: AgentOptions): Agent {
   let opsCore: OpsCoreReporter | undefined;
   let agentKit: AgentKitReporter | undefined;
   let registered = false;
+  let registerDeliveryId: string | null = null;
   let starting: Promise<StartedAgent> | undefined;
   let stopping: Promise<void> | undefined;
   const cancelStart = new AbortController();
@@ -143,6 +145,7 @@ export function createAgent(options: AgentOptions): Agent {
     try {
       const agent = await registerAgent(agentKitClient, cfg, contactEndpoint, log, cancelStart.signal);
       agentId = agent.agentId;
+      registerDeliveryId = agent.registerDeliveryId ?? null;
       registered = true;
       verifier.resolve(new WebhookVerifier(agent.signingSecret, { toleranceSeconds: cfg.signatureToleranceSeconds }));
     } catch (err) {
@@ -151,6 +154,9 @@ export function createAgent(options: AgentOptions): Agent {
       throw err;
     }
     log.info({ agentId, contactEndpoint, url }, 'Agent registered with AgentKit and serving tasks');
+    if (registerDeliveryId) {
+      ops.holdUntil(registerDelivered(agentKitClient, agentId, registerDeliveryId, cfg.opsCoreRetry.notFoundRetryForMs, cancelStart.signal, log));
+    }
     ops.report(agentId, 'idle', null);
     return { agentId, contactEndpoint, url };
   }

@@ -10,13 +10,16 @@ import type { AgentState, AgentStateUpdate, Logger } from './types.js';
  */
 export class OpsCoreReporter {
   readonly queue: ReportQueue<AgentStateUpdate>;
+  #gate: Promise<void> = Promise.resolve();
 
   constructor(client: OpsCoreClient, retry: ResolvedRetry, logger: Logger) {
+    const gate = () => this.#gate;
     this.queue = new ReportQueue<AgentStateUpdate>({
       target: 'Ops-Core',
       retry,
       logger,
       async send(payload, signal) {
+        await gate();
         const { data, error, response } = await client.POST('/v1/opscore/agent/{agent_id}/state', {
           params: { path: { agent_id: payload.agentId } },
           body: payload,
@@ -26,6 +29,11 @@ export class OpsCoreReporter {
         logger.debug({ state: payload.state, details: payload.details }, 'State reported to Ops-Core');
       },
     });
+  }
+
+  /** Reports wait (in order) until `ready` settles: e.g. until Ops-Core has processed the agent's REGISTER. */
+  holdUntil(ready: Promise<void>): void {
+    this.#gate = ready.catch(() => undefined);
   }
 
   report(agentId: string, state: AgentState, details: Record<string, unknown> | null): void {

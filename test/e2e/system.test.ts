@@ -105,14 +105,44 @@ describe('end to end: an agent that registers before Ops-Core heard of it', () =
 
   it('when the REGISTER webhook is still failing as the agent starts, then its first report still lands', async () => {
     await sys.start();
-    await sys.fault({ status: 503, match: 'notify', forMs: 3000 });
+    await sys.fault({ status: 503, match: 'notify' });
     await sys.startAgent('e2e-early');
+    // Ops-Core keeps refusing the REGISTER for a while: AgentKit retries it.
+    await eventually(async () => {
+      const { data } = await sys.client.GET('/v1/webhook-deliveries', { params: { query: { kind: 'agent.lifecycle', agentId: 'e2e-early' } } });
+      return (data?.items[0]?.attempts ?? 0) >= 2 ? true : undefined;
+    }, 30_000, 'REGISTER to be retried');
+    expect(await sys.states('e2e-early')).toEqual([]);
+    await sys.fault(null);
     const states = await eventually(async () => {
       const s = await sys.states('e2e-early');
       return s.some((x) => x.state === 'idle') ? s : undefined;
     }, 40_000, 'the first idle of an agent Ops-Core learned of late');
     expect(states[0]!.state).toBe('idle');
-    const { data } = await sys.client.GET('/v1/webhook-deliveries', { params: { query: { kind: 'agent.lifecycle', agentId: 'e2e-early' } } });
-    expect(data?.items[0]?.attempts).toBeGreaterThan(1);
+  }, 120_000);
+});
+
+describe('end to end: an agent restarted with the same id', () => {
+  const sys = new System();
+  afterAll(async () => {
+    await sys.stop();
+  });
+
+  it('when it comes back without having deregistered, then Ops-Core ends with it idle, not reset by the second REGISTER', async () => {
+    await sys.start();
+    await sys.startAgent('e2e-phoenix');
+    await eventually(async () => ((await sys.states('e2e-phoenix')).some((s) => s.state === 'idle') ? true : undefined), 30_000, 'the first idle');
+    await sys.agent!.kill('SIGKILL');
+    // Ops-Core is slow to take the second REGISTER, so an early idle would land first and be reset.
+    await sys.fault({ status: 503, match: 'notify', count: 2 });
+    await sys.startAgent('e2e-phoenix');
+    const current = await eventually(async () => {
+      const res = await fetch(`${sys.opsCore.url}/_reference/received`);
+      const body = (await res.json()) as { notifications: { eventType: string; agentId: string }[]; agents: { agentId: string; currentState: { state: string } | null }[] };
+      const registers = body.notifications.filter((n) => n.agentId === 'e2e-phoenix' && n.eventType.toUpperCase() === 'REGISTER').length;
+      const agent = body.agents.find((a) => a.agentId === 'e2e-phoenix');
+      return registers >= 2 && agent?.currentState?.state === 'idle' && (await sys.states('e2e-phoenix')).filter((s) => s.state === 'idle').length >= 2 ? agent : undefined;
+    }, 40_000, 'the restarted agent to be idle after its second REGISTER');
+    expect(current.currentState?.state).toBe('idle');
   }, 120_000);
 });

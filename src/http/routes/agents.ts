@@ -13,8 +13,8 @@ export function agentRoutes(agents: AgentUseCases, tasks: TaskUseCases): Router 
 
   r.post('/v1/agents', async (req, res) => {
     const body = req.body as Schemas['AgentRegistrationRequest'];
-    const { agent, created, issuedSecret } = await agents.register(body);
-    res.status(created ? 201 : 200).json({ ...presentAgent(agent), ...(issuedSecret ? { signingSecret: issuedSecret } : {}) });
+    const { agent, created, issuedSecret, registerDeliveryId } = await agents.register(body);
+    res.status(created ? 201 : 200).json({ ...presentAgent(agent), ...(issuedSecret ? { signingSecret: issuedSecret } : {}), registerDeliveryId });
   });
 
   r.get('/v1/agents', async (req, res) => {

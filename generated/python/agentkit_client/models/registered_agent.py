@@ -39,7 +39,8 @@ class RegisteredAgent(BaseModel):
     registered_at: datetime = Field(..., alias="registeredAt")
     updated_at: datetime = Field(..., alias="updatedAt")
     signing_secret: Optional[constr(strict=True)] = Field(None, alias="signingSecret", description="Standard Webhooks secret (`whsec_` + base64) with which AgentKit signs task deliveries to this agent. Verify `webhook-signature` with it, or `X-AgentKit-Signature` keyed with this whole string.")
-    __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "registeredAt", "updatedAt", "signingSecret"]
+    register_delivery_id: Optional[StrictStr] = Field(None, alias="registerDeliveryId", description="The `REGISTER` notification to Ops-Core that this registration queued (null when lifecycle webhooks are disabled). Its progress is in `GET /v1/webhook-deliveries`. Ops-Core resets an agent's state when it processes a `REGISTER`, so an agent should report its first state only after this delivery has ended; the SDK does.")
+    __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "registeredAt", "updatedAt", "signingSecret", "registerDeliveryId"]
 
     @field_validator('agent_id')
     def agent_id_validate_regular_expression(cls, value):
@@ -86,6 +87,11 @@ class RegisteredAgent(BaseModel):
                           exclude={
                           },
                           exclude_none=True)
+        # set to None if register_delivery_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.register_delivery_id is None and "register_delivery_id" in self.model_fields_set:
+            _dict['registerDeliveryId'] = None
+
         return _dict
 
     @classmethod
@@ -106,7 +112,8 @@ class RegisteredAgent(BaseModel):
             "metadata": obj.get("metadata"),
             "registered_at": obj.get("registeredAt"),
             "updated_at": obj.get("updatedAt"),
-            "signing_secret": obj.get("signingSecret")
+            "signing_secret": obj.get("signingSecret"),
+            "register_delivery_id": obj.get("registerDeliveryId")
         })
         return _obj
 

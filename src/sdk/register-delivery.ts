@@ -1,0 +1,39 @@
+import type { AgentKitClient } from '../clients/agentkit.js';
+import type { Logger } from './types.js';
+
+/**
+ * Resolves once AgentKit's `REGISTER` notification `deliveryId` has ended (delivered or
+ * failed for good), or after `waitMs`. Ops-Core resets an agent's state when it processes a
+ * `REGISTER`: a state reported before that would be wiped, so the first report waits for it.
+ * Never rejects: past the wait, reports go anyway (404s from Ops-Core are retried).
+ */
+export async function registerDelivered(
+  client: AgentKitClient,
+  agentId: string,
+  deliveryId: string,
+  waitMs: number,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  let pause = 50;
+  while (!signal.aborted && Date.now() < deadline) {
+    try {
+      const { data } = await client.GET('/v1/webhook-deliveries', {
+        params: { query: { agentId, kind: 'agent.lifecycle', limit: 20 } },
+        signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]),
+      });
+      const delivery = data?.items.find((d) => d.deliveryId === deliveryId);
+      if (!delivery || delivery.status === 'succeeded') return;
+      if (delivery.status === 'failed') {
+        logger.error({ deliveryId, lastError: delivery.lastError }, 'AgentKit could not tell Ops-Core about this agent (REGISTER failed); reporting state anyway');
+        return;
+      }
+    } catch {
+      // AgentKit unreachable for a moment: keep waiting until the deadline.
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    pause = Math.min(pause * 2, 1_000);
+  }
+  if (!signal.aborted) logger.warn({ deliveryId, waitMs }, 'REGISTER not yet delivered to Ops-Core; reporting state anyway');
+}
