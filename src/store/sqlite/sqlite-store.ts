@@ -48,10 +48,15 @@ export interface SqliteStoreOptions {
 }
 
 type Db = Database.Database;
+type Statement = Database.Statement;
 
 /** The embedded store: SQLite through better-sqlite3, in WAL mode. */
 export class SqliteStore implements Store {
   readonly #db: Db;
+  /** Prepared statements by SQL text: preparing costs more than running, so each is prepared once. */
+  readonly #statements = new Map<string, Statement>();
+  /** Runs a function in BEGIN IMMEDIATE ... COMMIT (one wrapper, made once, instead of one per call). */
+  readonly #immediate: <T>(fn: () => T) => T;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -60,6 +65,17 @@ export class SqliteStore implements Store {
     this.#db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    const run = this.#db.transaction((fn: () => unknown) => fn());
+    this.#immediate = <T>(fn: () => T) => run.immediate(fn) as T;
+  }
+
+  #sql(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   async migrate(): Promise<void> {
@@ -80,7 +96,7 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.#db.prepare('SELECT 1').get();
+    this.#sql('SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -90,79 +106,70 @@ export class SqliteStore implements Store {
   // ---- agents ----------------------------------------------------------------------
 
   async registerAgent(input: RegisterInput): Promise<RegisterResult> {
-    const db = this.#db;
-    return db
-      .transaction((): RegisterResult => {
-        const a = input.agent;
-        const existing = db.prepare('SELECT seq, signing_secret FROM agents WHERE agent_id = ?').get(a.agentId) as
-          | { seq: number; signing_secret: string }
-          | undefined;
-        let issuedSecret: string | null = null;
-        let seq: number;
-        if (existing) {
-          const secret = input.rotateSecret ? input.candidateSecret : existing.signing_secret;
-          if (input.rotateSecret) issuedSecret = secret;
-          db.prepare(
-            `UPDATE agents SET agent_name = ?, version = ?, capabilities = ?, contact_endpoint = ?, metadata = ?,
-               signing_secret = ?, updated_at = ? WHERE seq = ?`,
-          ).run(a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata), secret, input.now, existing.seq);
-          db.prepare('DELETE FROM agent_capabilities WHERE agent_seq = ?').run(existing.seq);
-          seq = existing.seq;
-        } else {
-          issuedSecret = input.candidateSecret;
-          seq = Number(
-            db
-              .prepare(
-                `INSERT INTO agents (agent_id, agent_name, version, capabilities, contact_endpoint, metadata, signing_secret, registered_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-              )
-              .run(a.agentId, a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata), issuedSecret, input.now, input.now)
-              .lastInsertRowid,
-          );
-        }
-        const addCapability = db.prepare('INSERT OR IGNORE INTO agent_capabilities (capability, agent_seq) VALUES (?, ?)');
-        for (const c of a.capabilities) addCapability.run(c, seq);
-        if (input.notification) this.#insertDelivery(input.notification);
-        const row = db.prepare('SELECT * FROM agents WHERE seq = ?').get(seq) as AgentRow;
-        return { agent: toAgent(row), created: !existing, issuedSecret };
-      })
-      .immediate();
+    return this.#immediate((): RegisterResult => {
+      const a = input.agent;
+      const existing = this.#sql('SELECT seq, signing_secret FROM agents WHERE agent_id = ?').get(a.agentId) as
+        | { seq: number; signing_secret: string }
+        | undefined;
+      let issuedSecret: string | null = null;
+      let seq: number;
+      if (existing) {
+        const secret = input.rotateSecret ? input.candidateSecret : existing.signing_secret;
+        if (input.rotateSecret) issuedSecret = secret;
+        this.#sql(
+          `UPDATE agents SET agent_name = ?, version = ?, capabilities = ?, contact_endpoint = ?, metadata = ?,
+             signing_secret = ?, updated_at = ? WHERE seq = ?`,
+        ).run(a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata), secret, input.now, existing.seq);
+        this.#sql('DELETE FROM agent_capabilities WHERE agent_seq = ?').run(existing.seq);
+        seq = existing.seq;
+      } else {
+        issuedSecret = input.candidateSecret;
+        seq = Number(
+          this.#sql(
+            `INSERT INTO agents (agent_id, agent_name, version, capabilities, contact_endpoint, metadata, signing_secret, registered_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ).run(a.agentId, a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata), issuedSecret, input.now, input.now).lastInsertRowid,
+        );
+      }
+      const addCapability = this.#sql('INSERT OR IGNORE INTO agent_capabilities (capability, agent_seq) VALUES (?, ?)');
+      for (const c of a.capabilities) addCapability.run(c, seq);
+      if (input.notification) this.#insertDelivery(input.notification);
+      const row = this.#sql('SELECT * FROM agents WHERE seq = ?').get(seq) as AgentRow;
+      return { agent: toAgent(row), created: !existing, issuedSecret };
+    });
   }
 
   async deregisterAgent(input: DeregisterInput): Promise<{ agent: AgentRecord; failedTasks: TaskRecord[] } | null> {
-    const db = this.#db;
-    return db
-      .transaction(() => {
-        const row = db.prepare('SELECT * FROM agents WHERE agent_id = ?').get(input.agentId) as AgentRow | undefined;
-        if (!row) return null;
-        const agent = toAgent(row);
-        db.prepare('DELETE FROM agents WHERE seq = ?').run(row.seq);
-        const notification = input.notification(agent);
-        if (notification) this.#insertDelivery(notification);
-        const queued = (db.prepare("SELECT * FROM tasks WHERE agent_id = ? AND status = 'queued'").all(input.agentId) as TaskRow[]).map(toTask);
-        const failedTasks: TaskRecord[] = [];
-        for (const task of queued) {
-          const error = { code: 'agent_deregistered', message: `Agent ${input.agentId} deregistered before the task was delivered` };
-          failedTasks.push(this.#failTask(task.taskId, error, input.now));
-          db.prepare(
-            `UPDATE deliveries SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
-             WHERE task_id = ? AND kind = 'task.delivery' AND status = 'pending'`,
-          ).run('Agent deregistered', input.now, task.taskId);
-          const report = input.failedTaskReport(failedTasks[failedTasks.length - 1]!);
-          if (report) this.#insertDelivery(report);
-        }
-        return { agent, failedTasks };
-      })
-      .immediate();
+    return this.#immediate(() => {
+      const row = this.#sql('SELECT * FROM agents WHERE agent_id = ?').get(input.agentId) as AgentRow | undefined;
+      if (!row) return null;
+      const agent = toAgent(row);
+      this.#sql('DELETE FROM agents WHERE seq = ?').run(row.seq);
+      const notification = input.notification(agent);
+      if (notification) this.#insertDelivery(notification);
+      const queued = (this.#sql("SELECT * FROM tasks WHERE agent_id = ? AND status = 'queued'").all(input.agentId) as TaskRow[]).map(toTask);
+      const failedTasks: TaskRecord[] = [];
+      for (const task of queued) {
+        const error = { code: 'agent_deregistered', message: `Agent ${input.agentId} deregistered before the task was delivered` };
+        failedTasks.push(this.#failTask(task.taskId, error, input.now));
+        this.#sql(
+          `UPDATE deliveries SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+           WHERE task_id = ? AND kind = 'task.delivery' AND status = 'pending'`,
+        ).run('Agent deregistered', input.now, task.taskId);
+        const report = input.failedTaskReport(failedTasks[failedTasks.length - 1]!);
+        if (report) this.#insertDelivery(report);
+      }
+      return { agent, failedTasks };
+    });
   }
 
   async getAgent(agentId: string): Promise<AgentRecord | null> {
-    const row = this.#db.prepare('SELECT * FROM agents WHERE agent_id = ?').get(agentId) as AgentRow | undefined;
+    const row = this.#sql('SELECT * FROM agents WHERE agent_id = ?').get(agentId) as AgentRow | undefined;
     return row ? toAgent(row) : null;
   }
 
   async getAgentContact(agentId: string): Promise<{ contactEndpoint: string; signingSecret: string } | null> {
-    const row = this.#db.prepare('SELECT contact_endpoint, signing_secret FROM agents WHERE agent_id = ?').get(agentId) as
+    const row = this.#sql('SELECT contact_endpoint, signing_secret FROM agents WHERE agent_id = ?').get(agentId) as
       | { contact_endpoint: string; signing_secret: string }
       | undefined;
     return row ? { contactEndpoint: row.contact_endpoint, signingSecret: row.signing_secret } : null;
@@ -172,57 +179,50 @@ export class SqliteStore implements Store {
     const after = cursorSeq(page.cursor) ?? 0;
     const rows = (
       filter.capability === undefined
-        ? this.#db.prepare('SELECT * FROM agents WHERE seq > ? ORDER BY seq LIMIT ?').all(after, page.limit + 1)
-        : this.#db
-            .prepare(
-              `SELECT a.* FROM agent_capabilities c JOIN agents a ON a.seq = c.agent_seq
-               WHERE c.capability = ? AND c.agent_seq > ? ORDER BY c.agent_seq LIMIT ?`,
-            )
-            .all(filter.capability, after, page.limit + 1)
+        ? this.#sql('SELECT * FROM agents WHERE seq > ? ORDER BY seq LIMIT ?').all(after, page.limit + 1)
+        : this.#sql(
+            `SELECT a.* FROM agent_capabilities c JOIN agents a ON a.seq = c.agent_seq
+             WHERE c.capability = ? AND c.agent_seq > ? ORDER BY c.agent_seq LIMIT ?`,
+          ).all(filter.capability, after, page.limit + 1)
     ) as AgentRow[];
     return pageOf(rows, page.limit, toAgent);
   }
 
   async countAgents(): Promise<number> {
-    return (this.#db.prepare('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n;
+    return (this.#sql('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n;
   }
 
   // ---- tasks -----------------------------------------------------------------------
 
   async createTask(input: CreateTaskInput): Promise<CreateTaskResult> {
-    const db = this.#db;
-    return db
-      .transaction((): CreateTaskResult => {
-        const t = input.task;
-        if (input.idempotencyKey !== null) {
-          const seen = db
-            .prepare('SELECT * FROM tasks WHERE agent_id = ? AND idempotency_key = ?')
-            .get(t.agentId, input.idempotencyKey) as TaskRow | undefined;
-          if (seen) {
-            return seen.request_hash === input.requestHash
-              ? { outcome: 'replayed', task: toTask(seen) }
-              : { outcome: 'idempotency-conflict' };
-          }
+    return this.#immediate((): CreateTaskResult => {
+      const t = input.task;
+      if (input.idempotencyKey !== null) {
+        const seen = this.#sql('SELECT * FROM tasks WHERE agent_id = ? AND idempotency_key = ?').get(t.agentId, input.idempotencyKey) as TaskRow | undefined;
+        if (seen) {
+          return seen.request_hash === input.requestHash
+            ? { outcome: 'replayed', task: toTask(seen) }
+            : { outcome: 'idempotency-conflict' };
         }
-        const agent = db.prepare('SELECT 1 FROM agents WHERE agent_id = ?').get(t.agentId);
-        if (!agent) return { outcome: 'agent-not-found' };
-        db.prepare(
-          `INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
-             deadline, status, progress, message, result, error, created_at, updated_at, delivered_at, finished_at,
-             idempotency_key, request_hash)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, NULL, NULL, ?, ?)`,
-        ).run(
-          t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
-          t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, input.idempotencyKey, input.requestHash,
-        );
-        this.#insertDelivery(input.delivery);
-        return { outcome: 'created', task: t };
-      })
-      .immediate();
+      }
+      const agent = this.#sql('SELECT 1 FROM agents WHERE agent_id = ?').get(t.agentId);
+      if (!agent) return { outcome: 'agent-not-found' };
+      this.#sql(
+        `INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
+           deadline, status, progress, message, result, error, created_at, updated_at, delivered_at, finished_at,
+           idempotency_key, request_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, NULL, NULL, ?, ?)`,
+      ).run(
+        t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
+        t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, input.idempotencyKey, input.requestHash,
+      );
+      this.#insertDelivery(input.delivery);
+      return { outcome: 'created', task: t };
+    });
   }
 
   async getTask(taskId: string): Promise<TaskRecord | null> {
-    const row = this.#db.prepare('SELECT * FROM tasks WHERE task_id = ?').get(taskId) as TaskRow | undefined;
+    const row = this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(taskId) as TaskRow | undefined;
     return row ? toTask(row) : null;
   }
 
@@ -232,116 +232,103 @@ export class SqliteStore implements Store {
     const args: unknown[] = [before];
     if (filter.agentId !== undefined) (where.push('agent_id = ?'), args.push(filter.agentId));
     if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status));
-    const rows = this.#db
-      .prepare(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
-      .all(...args, page.limit + 1) as TaskRow[];
+    const rows = this.#sql(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, page.limit + 1) as TaskRow[];
     return pageOf(rows, page.limit, toTask);
   }
 
   async reportTask(input: TaskReportInput): Promise<TaskReportResult> {
-    const db = this.#db;
-    return db
-      .transaction((): TaskReportResult => {
-        const row = db.prepare('SELECT * FROM tasks WHERE task_id = ?').get(input.taskId) as TaskRow | undefined;
-        if (!row) return { outcome: 'not-found' };
-        const task = toTask(row);
-        if (task.status === 'finished' || task.status === 'failed') {
-          const same = (task.status === 'finished' && input.status === 'finished') || (task.status === 'failed' && input.status === 'failed');
-          return same ? { outcome: 'updated', task } : { outcome: 'conflict', task };
-        }
-        const terminal = input.status !== 'running';
-        const status = input.status === 'running' ? 'running' : input.status;
-        const error = input.status === 'failed' ? (input.error ?? { code: 'failed', message: 'The agent reported a failure' }) : null;
-        db.prepare(
-          `UPDATE tasks SET status = ?, progress = COALESCE(?, progress), message = COALESCE(?, message),
-             result = COALESCE(?, result), error = ?, updated_at = ?,
-             delivered_at = COALESCE(delivered_at, ?), finished_at = ?
-           WHERE seq = ?`,
-        ).run(
-          status,
-          input.progress ?? (input.status === 'finished' ? 100 : null),
-          input.message ?? null,
-          encodeResult(input.hasResult, input.result),
-          error === null ? null : JSON.stringify(error),
-          input.now,
-          input.now,
-          terminal ? input.now : null,
-          row.seq,
-        );
-        return { outcome: 'updated', task: toTask(db.prepare('SELECT * FROM tasks WHERE seq = ?').get(row.seq) as TaskRow) };
-      })
-      .immediate();
+    return this.#immediate((): TaskReportResult => {
+      const row = this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(input.taskId) as TaskRow | undefined;
+      if (!row) return { outcome: 'not-found' };
+      const task = toTask(row);
+      if (task.status === 'finished' || task.status === 'failed') {
+        const same = (task.status === 'finished' && input.status === 'finished') || (task.status === 'failed' && input.status === 'failed');
+        return same ? { outcome: 'updated', task } : { outcome: 'conflict', task };
+      }
+      const terminal = input.status !== 'running';
+      const status = input.status === 'running' ? 'running' : input.status;
+      const error = input.status === 'failed' ? (input.error ?? { code: 'failed', message: 'The agent reported a failure' }) : null;
+      this.#sql(
+        `UPDATE tasks SET status = ?, progress = COALESCE(?, progress), message = COALESCE(?, message),
+           result = COALESCE(?, result), error = ?, updated_at = ?,
+           delivered_at = COALESCE(delivered_at, ?), finished_at = ?
+         WHERE seq = ?`,
+      ).run(
+        status,
+        input.progress ?? (input.status === 'finished' ? 100 : null),
+        input.message ?? null,
+        encodeResult(input.hasResult, input.result),
+        error === null ? null : JSON.stringify(error),
+        input.now,
+        input.now,
+        terminal ? input.now : null,
+        row.seq,
+      );
+      return { outcome: 'updated', task: toTask(this.#sql('SELECT * FROM tasks WHERE seq = ?').get(row.seq) as TaskRow) };
+    });
   }
 
   async countTasks(): Promise<number> {
-    return (this.#db.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n;
+    return (this.#sql('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n;
   }
 
   // ---- outbox ----------------------------------------------------------------------
 
   async claimDeliveries(now: number, limit: number, owner: string, leaseUntil: number): Promise<DeliveryRecord[]> {
-    const db = this.#db;
-    return db
-      .transaction(() => {
-        const rows = db
-          .prepare(
-            `SELECT d.* FROM deliveries d
-             WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
-               AND (d.order_key IS NULL OR d.seq = (
-                 SELECT MIN(o.seq) FROM deliveries o WHERE o.order_key = d.order_key AND o.status = 'pending'))
-             ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
-          )
-          .all(now, now, limit) as DeliveryRow[];
-        const lease = db.prepare('UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE seq = ?');
-        for (const r of rows) lease.run(owner, leaseUntil, r.seq);
-        return rows.map((r) => toDelivery(r, []));
-      })
-      .immediate();
+    return this.#immediate(() => {
+      const rows = this.#sql(
+        `SELECT d.* FROM deliveries d
+         WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
+           AND (d.order_key IS NULL OR d.seq = (
+             SELECT MIN(o.seq) FROM deliveries o WHERE o.order_key = d.order_key AND o.status = 'pending'))
+         ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
+      ).all(now, now, limit) as DeliveryRow[];
+      const lease = this.#sql('UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE seq = ?');
+      for (const r of rows) lease.run(owner, leaseUntil, r.seq);
+      return rows.map((r) => toDelivery(r, []));
+    });
   }
 
   async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
-    const db = this.#db;
-    db.transaction(() => {
-      const row = db.prepare('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
+    this.#immediate(() => {
+      const row = this.#sql('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
       // Someone else took the lease over (it lapsed): their attempt counts, not ours.
       if (!row || row.lease_owner !== owner || row.status !== 'pending') return;
       const number = row.attempts + 1;
-      db.prepare('INSERT OR REPLACE INTO delivery_attempts (delivery_seq, attempt, at, status_code, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)').run(
+      this.#sql('INSERT OR REPLACE INTO delivery_attempts (delivery_seq, attempt, at, status_code, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)').run(
         row.seq, number, attempt.at, attempt.statusCode, attempt.latencyMs, attempt.error,
       );
       const status = outcome.outcome === 'succeeded' ? 'succeeded' : outcome.outcome === 'failed' ? 'failed' : 'pending';
       const nextAt = outcome.outcome === 'retry' ? outcome.nextAttemptAt : row.next_attempt_at;
-      db.prepare(
+      this.#sql(
         `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
            last_status_code = ?, last_error = ?, last_latency_ms = ?, updated_at = ? WHERE seq = ?`,
       ).run(status, number, nextAt, attempt.statusCode, attempt.error, attempt.latencyMs, attempt.at, row.seq);
       if (row.kind !== 'task.delivery' || row.task_id === null) return;
       if (outcome.outcome === 'succeeded') {
-        db.prepare("UPDATE tasks SET status = 'delivered', delivered_at = COALESCE(delivered_at, ?), updated_at = ? WHERE task_id = ? AND status = 'queued'").run(
+        this.#sql("UPDATE tasks SET status = 'delivered', delivered_at = COALESCE(delivered_at, ?), updated_at = ? WHERE task_id = ? AND status = 'queued'").run(
           attempt.at, attempt.at, row.task_id,
         );
       } else if (outcome.outcome === 'failed' && outcome.taskFailure) {
-        const task = db.prepare('SELECT status FROM tasks WHERE task_id = ?').get(row.task_id) as { status: string } | undefined;
+        const task = this.#sql('SELECT status FROM tasks WHERE task_id = ?').get(row.task_id) as { status: string } | undefined;
         if (task?.status !== 'queued') return; // the agent already took it (reported), keep its outcome
         this.#failTask(row.task_id, outcome.taskFailure.error, attempt.at);
         if (outcome.taskFailure.report) this.#insertDelivery(outcome.taskFailure.report);
       }
-    }).immediate();
+    });
   }
 
   async nextDueAt(now: number): Promise<number | null> {
-    const row = this.#db
-      .prepare("SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?)")
-      .get(now) as { t: number | null };
+    const row = this.#sql("SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?)").get(now) as { t: number | null };
     return row.t;
   }
 
   async releaseLeases(owner: string): Promise<void> {
-    this.#db.prepare('UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner);
+    this.#sql('UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner);
   }
 
   async getDelivery(deliveryId: string): Promise<DeliveryRecord | null> {
-    const row = this.#db.prepare('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
+    const row = this.#sql('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
     return row ? toDelivery(row, this.#attempts([row.seq]).get(row.seq) ?? []) : null;
   }
 
@@ -352,39 +339,34 @@ export class SqliteStore implements Store {
     if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status));
     if (filter.kind !== undefined) (where.push('kind = ?'), args.push(filter.kind));
     if (filter.agentId !== undefined) (where.push('agent_id = ?'), args.push(filter.agentId));
-    const rows = this.#db
-      .prepare(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
-      .all(...args, page.limit + 1) as DeliveryRow[];
+    const rows = this.#sql(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, page.limit + 1) as DeliveryRow[];
     const attempts = this.#attempts(rows.slice(0, page.limit).map((r) => r.seq));
     return pageOf(rows, page.limit, (r) => toDelivery(r, attempts.get(r.seq) ?? []));
   }
 
   async redeliver(deliveryId: string, now: number, nowIso: string): Promise<RedeliverResult> {
-    const db = this.#db;
-    return db
-      .transaction((): RedeliverResult => {
-        const row = db.prepare('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
-        if (!row) return { outcome: 'not-found' };
-        if (row.status === 'pending') return { outcome: 'conflict', reason: 'The delivery is still pending; it will be attempted again by itself' };
-        if (row.kind === 'task.delivery' && row.task_id !== null) {
-          const task = db.prepare('SELECT status FROM tasks WHERE task_id = ?').get(row.task_id) as { status: string } | undefined;
-          if (task && task.status !== 'queued' && row.status === 'failed') {
-            return { outcome: 'conflict', reason: `The task already ended (${task.status}); dispatch it again instead` };
-          }
+    return this.#immediate((): RedeliverResult => {
+      const row = this.#sql('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
+      if (!row) return { outcome: 'not-found' };
+      if (row.status === 'pending') return { outcome: 'conflict', reason: 'The delivery is still pending; it will be attempted again by itself' };
+      if (row.kind === 'task.delivery' && row.task_id !== null) {
+        const task = this.#sql('SELECT status FROM tasks WHERE task_id = ?').get(row.task_id) as { status: string } | undefined;
+        if (task && task.status !== 'queued' && row.status === 'failed') {
+          return { outcome: 'conflict', reason: `The task already ended (${task.status}); dispatch it again instead` };
         }
-        // The retry budget starts afresh; the attempt log keeps the earlier attempts.
-        db.prepare(
-          `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, expires_at = NULL, retry_base = attempts,
-             lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE seq = ?`,
-        ).run(now, nowIso, row.seq);
-        const fresh = db.prepare('SELECT * FROM deliveries WHERE seq = ?').get(row.seq) as DeliveryRow;
-        return { outcome: 'requeued', delivery: toDelivery(fresh, this.#attempts([fresh.seq]).get(fresh.seq) ?? []) };
-      })
-      .immediate();
+      }
+      // The retry budget starts afresh; the attempt log keeps the earlier attempts.
+      this.#sql(
+        `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, expires_at = NULL, retry_base = attempts,
+           lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE seq = ?`,
+      ).run(now, nowIso, row.seq);
+      const fresh = this.#sql('SELECT * FROM deliveries WHERE seq = ?').get(row.seq) as DeliveryRow;
+      return { outcome: 'requeued', delivery: toDelivery(fresh, this.#attempts([fresh.seq]).get(fresh.seq) ?? []) };
+    });
   }
 
   async outboxDepth(): Promise<Record<DeliveryKind, number>> {
-    const rows = this.#db.prepare("SELECT kind, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY kind").all() as {
+    const rows = this.#sql("SELECT kind, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY kind").all() as {
       kind: DeliveryKind;
       n: number;
     }[];
@@ -396,28 +378,22 @@ export class SqliteStore implements Store {
   // ---- helpers ---------------------------------------------------------------------
 
   #insertDelivery(d: NewDelivery): void {
-    this.#db
-      .prepare(
-        `INSERT INTO deliveries (delivery_id, webhook_id, kind, event_type, agent_id, task_id, target_url, payload, order_key,
-           status, attempts, next_attempt_at, expires_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
-      )
-      .run(d.deliveryId, d.webhookId, d.kind, d.eventType, d.agentId, d.taskId, d.targetUrl, d.payload, d.orderKey, d.nextAttemptAt, d.expiresAt, d.createdAt, d.createdAt);
+    this.#sql(
+      `INSERT INTO deliveries (delivery_id, webhook_id, kind, event_type, agent_id, task_id, target_url, payload, order_key,
+         status, attempts, next_attempt_at, expires_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
+    ).run(d.deliveryId, d.webhookId, d.kind, d.eventType, d.agentId, d.taskId, d.targetUrl, d.payload, d.orderKey, d.nextAttemptAt, d.expiresAt, d.createdAt, d.createdAt);
   }
 
   #failTask(taskId: string, error: { code?: string; message: string }, now: string): TaskRecord {
-    this.#db
-      .prepare("UPDATE tasks SET status = 'failed', error = ?, updated_at = ?, finished_at = ? WHERE task_id = ?")
-      .run(JSON.stringify(error), now, now, taskId);
-    return toTask(this.#db.prepare('SELECT * FROM tasks WHERE task_id = ?').get(taskId) as TaskRow);
+    this.#sql("UPDATE tasks SET status = 'failed', error = ?, updated_at = ?, finished_at = ? WHERE task_id = ?").run(JSON.stringify(error), now, now, taskId);
+    return toTask(this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(taskId) as TaskRow);
   }
 
   #attempts(seqs: number[]): Map<number, DeliveryAttempt[]> {
     const bySeq = new Map<number, DeliveryAttempt[]>();
     if (seqs.length === 0) return bySeq;
-    const rows = this.#db
-      .prepare(`SELECT * FROM delivery_attempts WHERE delivery_seq IN (${seqs.map(() => '?').join(',')}) ORDER BY delivery_seq, attempt`)
-      .all(...seqs) as AttemptRow[];
+    const rows = this.#sql(`SELECT * FROM delivery_attempts WHERE delivery_seq IN (${seqs.map(() => '?').join(',')}) ORDER BY delivery_seq, attempt`).all(...seqs) as AttemptRow[];
     for (const r of rows) {
       const list = bySeq.get(r.delivery_seq) ?? [];
       list.push(toAttempt(r));
