@@ -14,7 +14,7 @@ export OPENAPI_GENERATOR_CLI_SEARCH_URL := DEFAULT
 
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore test test-ts test-py test-deps run clean
+.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore opscore-reference echo-agent test test-ts test-py test-deps run clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,6 +27,12 @@ install: $(STAMP) ## Install dependencies (npm ci) when package-lock.json change
 
 build: $(STAMP) ## Compile TypeScript into dist/
 	$(NPX) tsc -p tsconfig.build.json
+
+opscore-reference: $(STAMP) ## Run the reference Ops-Core alone (OPSCORE_API_KEY; OPSCORE_PORT, OPSCORE_WEBHOOK_SECRET)
+	node --import tsx src/opscore-reference/main.ts
+
+echo-agent: $(STAMP) ## Run the example agent alone (AGENTKIT_URL, AGENTKIT_API_KEY, OPSCORE_API_URL, OPSCORE_API_KEY, AGENT_PORT)
+	node --import tsx examples/echo-agent.ts
 
 run: build ## Start the whole system locally: AgentKit (SQLite in ./data), reference Ops-Core, example agent
 	node dist/src/dev/run-local.js
