@@ -17,7 +17,7 @@ STAMP := node_modules/.install-stamp
 .PHONY: help install build lint generate check-generated mock-agentkit mock-opscore opscore-reference echo-agent test test-ts test-py test-deps run clean
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund
@@ -47,10 +47,10 @@ generate: $(STAMP) ## Regenerate generated/ from openapi/ (bundles, TypeScript t
 check-generated: $(STAMP) ## Fail when generated/ is not what the specs produce
 	bash scripts/check-generated.sh
 
-mock-agentkit: $(STAMP) ## Serve a Prism mock of AgentKit's API on $(MOCK_HOST):$(AGENTKIT_MOCK_PORT)
+mock-agentkit: $(STAMP) ## Serve a Prism mock of AgentKit's API on 127.0.0.1:4010 (MOCK_HOST, AGENTKIT_MOCK_PORT)
 	$(NPX) prism mock --host $(MOCK_HOST) --port $(AGENTKIT_MOCK_PORT) generated/openapi/agentkit.yaml
 
-mock-opscore: $(STAMP) ## Serve a Prism mock of Ops-Core's API on $(MOCK_HOST):$(OPSCORE_MOCK_PORT)
+mock-opscore: $(STAMP) ## Serve a Prism mock of Ops-Core's API on 127.0.0.1:4011 (MOCK_HOST, OPSCORE_MOCK_PORT)
 	$(NPX) prism mock --host $(MOCK_HOST) --port $(OPSCORE_MOCK_PORT) generated/openapi/opscore.yaml
 
 test-deps: ## Make sure the machine has what the tests need (Chromium for the /docs test)
