@@ -1,0 +1,45 @@
+/**
+ * A fast receiver for AgentKit's outgoing requests (task deliveries, lifecycle webhooks,
+ * state reports): raw node:http, answers 202 (200 for webhooks) as soon as the body is in.
+ * With SINK_RECORD=1 it records when each lifecycle webhook arrived (epoch ms, sub-ms precision),
+ * read and cleared with GET /_sink/received. GET /_sink/stats counts requests. PORT from the environment.
+ */
+import { createServer } from 'node:http';
+
+const record = process.env.SINK_RECORD === '1';
+let count = 0;
+let received: Array<{ agentId: string; eventType: string; at: number }> = [];
+const accepted = JSON.stringify({ status: 'success' });
+
+const server = createServer((req, res) => {
+  if (req.method === 'GET') {
+    let body: unknown = { status: 'ok' };
+    if (req.url === '/_sink/received') {
+      body = received;
+      received = [];
+    } else if (req.url === '/_sink/stats') body = { count };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const at = performance.timeOrigin + performance.now();
+    count++;
+    const webhook = req.url?.endsWith('/notify') ?? false;
+    if (record && webhook) {
+      try {
+        const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { event_type: string; agent_details: { agentId: string } };
+        received.push({ agentId: payload.agent_details.agentId, eventType: payload.event_type, at });
+      } catch {
+        // not a lifecycle webhook
+      }
+    }
+    res.writeHead(webhook ? 200 : 202, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(accepted) });
+    res.end(accepted);
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+process.once('SIGTERM', () => process.exit(0));
