@@ -9,6 +9,16 @@ import { classifyStatus, nextAttemptAt, parseRetryAfter } from './retry-policy.j
 
 const MIN_SLEEP_MS = 20;
 
+/**
+ * What a delivery's target is for the per-target limit: its URL up to the first `/` after the
+ * host and port (scheme, host and port, with a `/` at the end). Always a prefix of `url + '/'`,
+ * which is how the store matches it.
+ */
+export function targetOf(url: string): string {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  return slash === -1 ? `${url}/` : url.slice(0, slash + 1);
+}
+
 export interface DeliveryWorkerOptions {
   store: Store;
   logger: Logger;
@@ -24,6 +34,11 @@ export interface DeliveryWorkerOptions {
   timeoutMs: number;
   /** Attempts in flight at once. */
   concurrency: number;
+  /**
+   * Attempts in flight at once to one target (scheme, host and port), so that receivers that
+   * hang cannot hold every slot. Default `concurrency` / 8 (rounded up).
+   */
+  perTargetConcurrency?: number;
   /** Longest sleep between looks at the outbox when nothing wakes the worker, ms. Default 1000. */
   pollIntervalMs?: number;
 }
@@ -39,6 +54,9 @@ export class DeliveryWorker {
   readonly #sender = new HttpSender();
   readonly #signer: WebhookSigner | null;
   readonly #inflight = new Set<Promise<void>>();
+  /** Attempts in flight per target (see {@link targetOf}). */
+  readonly #perTarget = new Map<string, number>();
+  readonly #targetCap: number;
   readonly #agentSigners = new Map<string, { secret: string; signer: WebhookSigner }>();
   #running = false;
   #loop: Promise<void> | null = null;
@@ -49,6 +67,7 @@ export class DeliveryWorker {
   constructor(options: DeliveryWorkerOptions) {
     this.#o = options;
     this.#signer = options.webhookSecret ? new WebhookSigner(options.webhookSecret) : null;
+    this.#targetCap = Math.max(1, options.perTargetConcurrency ?? Math.ceil(options.concurrency / 8));
   }
 
   start(): void {
@@ -92,13 +111,19 @@ export class DeliveryWorker {
       this.#lastLoopAt = Date.now();
       this.#wakeRequested = false;
       let claimedFull = false;
+      let targetsBusy = false;
       try {
         const free = this.#o.concurrency - this.#inflight.size;
         if (free > 0) {
           const now = Date.now();
-          const batch = await this.#o.store.claimDeliveries(now, free, this.id, now + leaseMs);
-          for (const d of batch) this.#track(this.#process(d));
-          claimedFull = batch.length === free;
+          // At most a target's share per batch, and nothing for targets that have their share in
+          // flight: deliveries to receivers that hang cannot take every slot.
+          const limit = Math.min(free, this.#targetCap);
+          const busy = [...this.#perTarget].filter(([, n]) => n >= this.#targetCap).map(([target]) => target);
+          const batch = await this.#o.store.claimDeliveries(now, limit, this.id, now + leaseMs, busy);
+          for (const d of batch) this.#track(this.#sendTo(targetOf(d.targetUrl), d));
+          claimedFull = batch.length === limit;
+          targetsBusy = busy.length > 0;
         }
       } catch (err) {
         this.#o.logger.error({ err }, 'could not read the outbox; trying again');
@@ -110,7 +135,9 @@ export class DeliveryWorker {
         continue;
       }
       let sleepMs = poll;
-      if (this.#inflight.size < this.#o.concurrency) {
+      // What is due now but was left waits for a busy target; its deliveries in flight wake the
+      // loop when they end, so don't look again sooner (the look costs more the longer its queue).
+      if (this.#inflight.size < this.#o.concurrency && !targetsBusy) {
         const due = await this.#o.store.nextDueAt(Date.now()).catch(() => null);
         // Something due that could not be claimed waits behind an ordered delivery in flight;
         // that one wakes the loop when it ends. The floor keeps the loop from spinning.
@@ -133,6 +160,18 @@ export class DeliveryWorker {
       };
       if (this.#wakeRequested) this.#wake();
     });
+  }
+
+  /** Processes a delivery, counted against its target's share while in flight. */
+  async #sendTo(target: string, d: DeliveryRecord): Promise<void> {
+    this.#perTarget.set(target, (this.#perTarget.get(target) ?? 0) + 1);
+    try {
+      await this.#process(d);
+    } finally {
+      const left = (this.#perTarget.get(target) ?? 1) - 1;
+      if (left > 0) this.#perTarget.set(target, left);
+      else this.#perTarget.delete(target);
+    }
   }
 
   #track(p: Promise<void>): void {

@@ -210,9 +210,11 @@ export interface Store {
 
   /**
    * Takes up to `limit` due deliveries for `owner` until `leaseUntil` (epoch ms): pending,
-   * due, not leased by someone else, and first in their order key.
+   * due, not leased by someone else, and first in their order key. Deliveries whose
+   * `targetUrl + '/'` starts with one of `skipTargets` (targets the caller has enough requests
+   * in flight to, e.g. `http://10.0.0.5:8000/`) are left for later.
    */
-  claimDeliveries(now: number, limit: number, owner: string, leaseUntil: number): Promise<DeliveryRecord[]>;
+  claimDeliveries(now: number, limit: number, owner: string, leaseUntil: number, skipTargets?: readonly string[]): Promise<DeliveryRecord[]>;
   /** Records one attempt and its outcome (and, for tasks, the task's new status). */
   recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void>;
   /** Epoch ms of the earliest next attempt among pending deliveries not leased at `now`, or null. */

@@ -274,15 +274,18 @@ export class SqliteStore implements Store {
 
   // ---- outbox ----------------------------------------------------------------------
 
-  async claimDeliveries(now: number, limit: number, owner: string, leaseUntil: number): Promise<DeliveryRecord[]> {
+  async claimDeliveries(now: number, limit: number, owner: string, leaseUntil: number, skipTargets: readonly string[] = []): Promise<DeliveryRecord[]> {
     return this.#immediate(() => {
+      const skip = skipTargets.length > 0;
       const rows = this.#sql(
         `SELECT d.* FROM deliveries d
          WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
            AND (d.order_key IS NULL OR d.seq = (
-             SELECT MIN(o.seq) FROM deliveries o WHERE o.order_key = d.order_key AND o.status = 'pending'))
+             SELECT MIN(o.seq) FROM deliveries o WHERE o.order_key = d.order_key AND o.status = 'pending'))${
+             skip ? `
+           AND NOT EXISTS (SELECT 1 FROM json_each(?) s WHERE substr(d.target_url || '/', 1, length(s.value)) = s.value)` : ''}
          ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
-      ).all(now, now, limit) as DeliveryRow[];
+      ).all(...(skip ? [now, now, JSON.stringify(skipTargets), limit] : [now, now, limit])) as DeliveryRow[];
       const lease = this.#sql('UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE seq = ?');
       for (const r of rows) lease.run(owner, leaseUntil, r.seq);
       return rows.map((r) => toDelivery(r, []));
