@@ -15,25 +15,51 @@ export interface CliResult {
   stderr: string;
 }
 
+// At most two CLI processes at a time per test file: the tests run concurrently, and on a
+// busy machine a dozen node processes starting at once would starve each other.
+const MAX_RUNNING = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function slot(): Promise<() => void> {
+  if (running >= MAX_RUNNING) await new Promise<void>((resolve) => waiting.push(resolve));
+  running += 1;
+  return () => {
+    running -= 1;
+    waiting.shift()?.();
+  };
+}
+
 /**
  * Runs `agentkit <args>` from the repository root and resolves when it exits. The parent's
- * AGENTKIT_* variables are not inherited; `env` sets the ones a test wants.
+ * AGENTKIT_* variables are not inherited; `env` sets the ones a test wants. A process still
+ * running after `timeoutMs` is killed (code null, and stderr says so).
  */
-export async function agentkit(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliResult> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AGENTKIT_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: repoRoot,
-    env: { ...inherited, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+export async function agentkit(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 45_000): Promise<CliResult> {
+  const release = await slot();
+  try {
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AGENTKIT_')));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: repoRoot,
+      env: { ...inherited, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    const [code] = (await once(child, 'close')) as [number | null];
+    clearTimeout(timer);
+    if (killed) stderr += `\n[test: agentkit ${args.join(' ')} killed after ${timeoutMs} ms]`;
+    return { code, stdout, stderr };
+  } finally {
+    release();
+  }
 }
 
 /** One request that went through the proxy. */

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { agentkit } from './cli-process.js';
 
-describe.concurrent('agentkit --help and usage errors', () => {
+describe.concurrent('agentkit --help and usage errors', { timeout: 120_000 }, () => {
   it('when run with --help, then it lists every command group, the environment, the exit codes and examples', async ({ expect }) => {
     const { code, stdout, stderr } = await agentkit(['--help']);
 

@@ -31,7 +31,7 @@ afterAll(async () => {
   await prism?.stop();
 });
 
-describe.concurrent('agentkit agents', () => {
+describe.concurrent('agentkit agents', { timeout: 120_000 }, () => {
   it('when listing, then it prints a table of the agents with a header row', async ({ expect }) => {
     const { proxy, env } = await mock();
     const { code, stdout, stderr } = await agentkit(['agents', 'list'], env);
@@ -75,7 +75,7 @@ describe.concurrent('agentkit agents', () => {
   });
 });
 
-describe.concurrent('agentkit run', () => {
+describe.concurrent('agentkit run', { timeout: 120_000 }, () => {
   it('when dispatching with --param, --params-json and the Ops-Core ids, then it sends them typed and prints the queued task', async ({ expect }) => {
     const { proxy, env } = await mock();
     const { code, stdout } = await agentkit(
@@ -120,7 +120,7 @@ describe.concurrent('agentkit run', () => {
   });
 });
 
-describe.concurrent('agentkit tasks and deliveries', () => {
+describe.concurrent('agentkit tasks and deliveries', { timeout: 120_000 }, () => {
   it('when getting a task with --json, then it prints the API JSON unchanged', async ({ expect }) => {
     const { env } = await mock();
     const { code, stdout } = await agentkit(['tasks', 'get', TASK_ID, '--json'], env);
@@ -159,7 +159,7 @@ describe.concurrent('agentkit tasks and deliveries', () => {
   });
 });
 
-describe.concurrent('agentkit errors', () => {
+describe.concurrent('agentkit errors', { timeout: 120_000 }, () => {
   it('when AGENTKIT_API_KEY is not set, then it exits 2 naming the variable, without a request', async ({ expect }) => {
     const { proxy } = await mock();
     const { code, stdout, stderr } = await agentkit(['agents', 'list'], { AGENTKIT_URL: proxy.baseUrl });

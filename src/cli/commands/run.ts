@@ -95,8 +95,9 @@ Examples:
       const timeoutSeconds = options.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
       const startedAt = Date.now();
       // ora is loaded only when a spinner is shown: it is the slowest import of the CLI.
+      // A terminal without a width (some CI ptys) would make ora's redraw loop forever.
       const spinner: Ora | undefined =
-        process.stderr.isTTY && !globals.json
+        process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && !globals.json
           ? (await import('ora')).default({ stream: process.stderr, text: describe(queued, startedAt) }).start()
           : undefined;
       const interrupt = new AbortController();
