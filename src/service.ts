@@ -36,7 +36,7 @@ export interface ServiceOverrides {
 /** Wires store, use-cases, delivery worker and HTTP app from a configuration. */
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const store = overrides.store ?? (await openStore(config));
+  const store = overrides.store ?? (await openStore(config, { onBackgroundError: (err) => logger.warn({ err }, 'database connection lost; the pool reconnects') }));
   const metrics = new Metrics(() => store.outboxDepth());
   const targets = { webhookUrl: config.webhookUrl, apiUrl: config.opsCoreApiUrl };
   const worker = new DeliveryWorker({
@@ -50,6 +50,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     taskRetrySchedule: config.taskRetrySchedule,
     timeoutMs: config.deliveryTimeoutMs,
     concurrency: config.deliveryConcurrency,
+    leaseMs: config.leaseMs,
     ...(overrides.pollIntervalMs !== undefined ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
   });
   const queued = () => worker.wake();

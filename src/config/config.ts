@@ -37,6 +37,16 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** `AGENTKIT_SQLITE_SYNCHRONOUS`: NORMAL (default) or FULL. */
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** `AGENTKIT_PG_POOL_SIZE`: PostgreSQL connections per process. Default 10. */
+  pgPoolSize: number;
+  /** `AGENTKIT_PG_STATEMENT_TIMEOUT_MS`: PostgreSQL statement timeout (lock waits included); 0: none. Default 30000. */
+  pgStatementTimeoutMs: number;
+  /**
+   * `AGENTKIT_LEASE_MS`: how long a delivery stays claimed by the process sending it; a killed
+   * process's deliveries are taken over once it lapses. Longer than the delivery timeout.
+   * Default AGENTKIT_DELIVERY_TIMEOUT_MS + 30000.
+   */
+  leaseMs: number;
   /** `LOG_LEVEL`: pino level. Default info. */
   logLevel: string;
   /** `AGENTKIT_PUBLIC_URL`: base URL of this service as agents see it (for links); optional. */
@@ -121,6 +131,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const sync = (text(env, 'AGENTKIT_SQLITE_SYNCHRONOUS') ?? 'NORMAL').toUpperCase();
   if (sync !== 'NORMAL' && sync !== 'FULL') throw new ConfigError(`AGENTKIT_SQLITE_SYNCHRONOUS must be NORMAL or FULL, got "${sync}"`);
+  const deliveryTimeoutMs = integer(env, 'AGENTKIT_DELIVERY_TIMEOUT_MS', 10_000, 1, 600_000);
+  const leaseMs = integer(env, 'AGENTKIT_LEASE_MS', deliveryTimeoutMs + 30_000, 1, 3_600_000);
+  if (leaseMs <= deliveryTimeoutMs) {
+    throw new ConfigError(`AGENTKIT_LEASE_MS (${leaseMs}) must be longer than AGENTKIT_DELIVERY_TIMEOUT_MS (${deliveryTimeoutMs}), or another process could take over a delivery still in flight`);
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: text(env, 'HOST') ?? '0.0.0.0',
@@ -132,13 +147,16 @@ export function loadConfig(env: Env = process.env): Config {
     opsCoreApiKey,
     webhookRetrySchedule: schedule(env, 'AGENTKIT_WEBHOOK_RETRY_SCHEDULE', DEFAULT_WEBHOOK_RETRY_SCHEDULE),
     taskRetrySchedule: schedule(env, 'AGENTKIT_TASK_RETRY_SCHEDULE', DEFAULT_TASK_RETRY_SCHEDULE),
-    deliveryTimeoutMs: integer(env, 'AGENTKIT_DELIVERY_TIMEOUT_MS', 10_000, 1, 600_000),
+    deliveryTimeoutMs,
     deliveryConcurrency: integer(env, 'AGENTKIT_DELIVERY_CONCURRENCY', 32, 1, 1024),
     maxBodyBytes: integer(env, 'AGENTKIT_MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     agentHosts: (text(env, 'AGENTKIT_AGENT_HOSTS') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     validateResponses: flag(env, 'AGENTKIT_VALIDATE_RESPONSES', env.NODE_ENV !== 'production'),
     shutdownTimeoutMs: integer(env, 'AGENTKIT_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     sqliteSynchronous: sync,
+    pgPoolSize: integer(env, 'AGENTKIT_PG_POOL_SIZE', 10, 1, 1000),
+    pgStatementTimeoutMs: integer(env, 'AGENTKIT_PG_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    leaseMs,
     logLevel: text(env, 'LOG_LEVEL') ?? 'info',
     publicUrl: httpUrl(env, 'AGENTKIT_PUBLIC_URL'),
   };

@@ -41,6 +41,11 @@ export interface DeliveryWorkerOptions {
   perTargetConcurrency?: number;
   /** Longest sleep between looks at the outbox when nothing wakes the worker, ms. Default 1000. */
   pollIntervalMs?: number;
+  /**
+   * How long a claimed delivery stays this worker's, ms; another process takes it over
+   * after that. Must exceed `timeoutMs`. Default `timeoutMs` + 30000.
+   */
+  leaseMs?: number;
 }
 
 /**
@@ -106,7 +111,7 @@ export class DeliveryWorker {
 
   async #run(): Promise<void> {
     const poll = this.#o.pollIntervalMs ?? 1000;
-    const leaseMs = this.#o.timeoutMs + 30_000;
+    const leaseMs = this.#o.leaseMs ?? this.#o.timeoutMs + 30_000;
     while (this.#running) {
       this.#lastLoopAt = Date.now();
       this.#wakeRequested = false;

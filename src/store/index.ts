@@ -1,19 +1,41 @@
 import type { Config } from '../config/config.js';
-import { ConfigError } from '../config/config.js';
+import { isPostgresUrl } from './postgres/connection.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './types.js';
 
 export type { Store } from './types.js';
 
-/** Opens the store that `AGENTKIT_DB` names and brings its schema up to date. */
-export async function openStore(config: Pick<Config, 'database' | 'sqliteSynchronous'>): Promise<Store> {
+export interface OpenStoreHooks {
+  /** Told about errors outside any call (e.g. a pooled PostgreSQL connection dropped). */
+  onBackgroundError?: (err: Error) => void;
+}
+
+/**
+ * Opens the store that `AGENTKIT_DB` names (a postgres:// or postgresql:// URL, else a
+ * SQLite file path) and brings its schema up to date.
+ */
+export async function openStore(
+  config: Pick<Config, 'database' | 'sqliteSynchronous'> & Partial<Pick<Config, 'pgPoolSize' | 'pgStatementTimeoutMs'>>,
+  hooks: OpenStoreHooks = {},
+): Promise<Store> {
   const db = config.database;
   let store: Store;
-  if (/^postgres(ql)?:\/\//i.test(db)) {
-    throw new ConfigError('AGENTKIT_DB is a PostgreSQL URL, but this build supports only SQLite (a file path)');
+  if (isPostgresUrl(db)) {
+    store = new PostgresStore({
+      url: db,
+      ...(config.pgPoolSize !== undefined ? { poolSize: config.pgPoolSize } : {}),
+      ...(config.pgStatementTimeoutMs !== undefined ? { statementTimeoutMs: config.pgStatementTimeoutMs } : {}),
+      ...(hooks.onBackgroundError ? { onBackgroundError: hooks.onBackgroundError } : {}),
+    });
   } else {
     store = new SqliteStore({ path: db, synchronous: config.sqliteSynchronous });
   }
-  await store.migrate();
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   return store;
 }

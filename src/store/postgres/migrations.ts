@@ -1,0 +1,95 @@
+/**
+ * PostgreSQL schema, one entry per version; applied in order at start, all in one
+ * transaction under an advisory lock (see PostgresStore.migrate). Column names and
+ * value encodings match the SQLite schema, so both stores map rows the same way
+ * (../sqlite/rows.ts): times are ISO text, JSON is text, epoch-ms columns are BIGINT.
+ */
+export const postgresMigrations: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE agents (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        agent_id TEXT NOT NULL UNIQUE,
+        agent_name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        capabilities TEXT NOT NULL,
+        contact_endpoint TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        signing_secret TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE agent_capabilities (
+        capability TEXT NOT NULL,
+        agent_seq BIGINT NOT NULL REFERENCES agents(seq) ON DELETE CASCADE,
+        PRIMARY KEY (capability, agent_seq)
+      );
+      CREATE INDEX agent_capabilities_by_agent ON agent_capabilities(agent_seq);
+      CREATE TABLE tasks (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        task_id TEXT NOT NULL UNIQUE,
+        agent_id TEXT NOT NULL,
+        task_name TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        opscore_session_id TEXT,
+        opscore_task_id TEXT,
+        timeout_seconds INTEGER,
+        deadline TEXT,
+        status TEXT NOT NULL,
+        progress DOUBLE PRECISION,
+        message TEXT,
+        result TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        delivered_at TEXT,
+        finished_at TEXT,
+        idempotency_key TEXT,
+        request_hash TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX tasks_idempotency ON tasks(agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX tasks_by_agent ON tasks(agent_id, seq);
+      CREATE INDEX tasks_by_status ON tasks(status, seq);
+      CREATE TABLE deliveries (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        delivery_id TEXT NOT NULL UNIQUE,
+        webhook_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        task_id TEXT,
+        target_url TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        order_key TEXT,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        retry_base INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        lease_owner TEXT,
+        lease_until BIGINT,
+        last_status_code INTEGER,
+        last_error TEXT,
+        last_latency_ms DOUBLE PRECISION,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX deliveries_due ON deliveries(next_attempt_at, seq) WHERE status = 'pending';
+      CREATE INDEX deliveries_ordered ON deliveries(order_key, seq) WHERE status = 'pending' AND order_key IS NOT NULL;
+      CREATE INDEX deliveries_by_status ON deliveries(status, seq);
+      CREATE INDEX deliveries_by_agent ON deliveries(agent_id, seq);
+      CREATE INDEX deliveries_by_task ON deliveries(task_id) WHERE task_id IS NOT NULL;
+      CREATE INDEX deliveries_by_lease_owner ON deliveries(lease_owner) WHERE lease_owner IS NOT NULL;
+      CREATE TABLE delivery_attempts (
+        delivery_seq BIGINT NOT NULL REFERENCES deliveries(seq) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        status_code INTEGER,
+        latency_ms DOUBLE PRECISION NOT NULL,
+        error TEXT,
+        PRIMARY KEY (delivery_seq, attempt)
+      );
+    `,
+  },
+];

@@ -1,0 +1,548 @@
+import pg from 'pg';
+import { cursorSeq, encodeCursor } from '../cursor.js';
+import {
+  type AgentRow,
+  type AttemptRow,
+  type DeliveryRow,
+  type TaskRow,
+  encodeResult,
+  toAgent,
+  toAttempt,
+  toDelivery,
+  toTask,
+} from '../sqlite/rows.js';
+import type {
+  AgentRecord,
+  AttemptOutcome,
+  CreateTaskInput,
+  CreateTaskResult,
+  DeliveryAttempt,
+  DeliveryFilter,
+  DeliveryKind,
+  DeliveryRecord,
+  DeregisterInput,
+  NewDelivery,
+  Page,
+  PageRequest,
+  RedeliverResult,
+  RegisterInput,
+  RegisterResult,
+  Store,
+  TaskError,
+  TaskFilter,
+  TaskRecord,
+  TaskReportInput,
+  TaskReportResult,
+} from '../types.js';
+import { parsePostgresUrl } from './connection.js';
+import { postgresMigrations } from './migrations.js';
+
+export interface PostgresStoreOptions {
+  /** A postgres:// or postgresql:// URL; `?schema=name` picks the schema (created at start). */
+  url: string;
+  /** Connections in this process's pool. Default 10. */
+  poolSize?: number;
+  /** Server-side limit for each statement (lock waits included), ms; 0: none. Default 30000. */
+  statementTimeoutMs?: number;
+  /** How long to wait for a new connection, ms. Default 5000. */
+  connectTimeoutMs?: number;
+  /** Told about errors of idle pooled connections (e.g. the server restarted); the pool replaces them. */
+  onBackgroundError?: (err: Error) => void;
+}
+
+type Db = pg.Pool | pg.PoolClient;
+
+// Advisory-lock namespaces (the first key of pg_advisory_xact_lock(int, int)).
+const LOCK_MIGRATE = 0x41_4b_01;
+const LOCK_ORDER_KEY = 0x41_4b_02;
+
+// SQLSTATEs for which a whole transaction is worth running again.
+const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+const MAX_TX_RUNS = 5;
+
+// BIGINT (int8) columns hold seqs, counts and epoch ms: all well within 2^53.
+const INT8_OID = 20;
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * The store for several AgentKit processes sharing one PostgreSQL database. Behaves as
+ * the SQLite store does; what differs is how it stays correct with other processes:
+ *
+ * - Deliveries are claimed with `FOR UPDATE SKIP LOCKED` and a lease (owner, until): a
+ *   delivery is worked by one process at a time, and one killed mid-delivery loses its
+ *   lease when it lapses (nothing is cleared at start: other processes may hold leases).
+ * - Deliveries with an order key are inserted under a transaction-scoped advisory lock on
+ *   that key, so their sequence order is their commit order; only the lowest pending
+ *   sequence of a key is claimable, so a key's deliveries go out one by one, in order.
+ * - Agent rows are locked by registration and deregistration (and key-share locked by
+ *   dispatch), which orders one agent's REGISTER/DEREGISTER across processes.
+ * - Idempotency keys rest on a unique index; a racing duplicate becomes a replay.
+ * - Lock order is agent, then task, then delivery, everywhere; a deadlock or
+ *   serialization failure anyway reruns the whole transaction.
+ */
+export class PostgresStore implements Store {
+  readonly #pool: pg.Pool;
+  readonly #schema: string | null;
+  #closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    const target = parsePostgresUrl(options.url);
+    this.#schema = target.schema;
+    const statementTimeout = options.statementTimeoutMs ?? 30_000;
+    this.#pool = new pg.Pool({
+      connectionString: target.connectionString,
+      ...(target.options !== undefined ? { options: target.options } : {}),
+      max: options.poolSize ?? 10,
+      ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      application_name: 'agentkit',
+      types,
+    });
+    // An idle connection that breaks must not crash the process; the pool drops it.
+    this.#pool.on('error', (err) => options.onBackgroundError?.(err));
+  }
+
+  /** The schema the tables live in (null: the server's default). */
+  get schema(): string | null {
+    return this.#schema;
+  }
+
+  async migrate(): Promise<void> {
+    // Several processes may start at once: the first takes the lock and migrates, the
+    // others wait for it and then find nothing left to do.
+    await this.#tx(async (c) => {
+      const schema = this.#schema;
+      await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_MIGRATE, `migrate:${schema ?? ''}`]);
+      if (schema !== null) {
+        await c.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        await c.query(`SET LOCAL search_path TO "${schema}"`);
+      }
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+      const applied = new Set((await rows<{ version: number }>(c, 'SELECT version FROM schema_migrations')).map((r) => r.version));
+      for (const m of postgresMigrations) {
+        if (applied.has(m.version)) continue;
+        await c.query(m.sql);
+        await c.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [m.version, new Date().toISOString()]);
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+
+  // ---- agents ----------------------------------------------------------------------
+
+  async registerAgent(input: RegisterInput): Promise<RegisterResult> {
+    return this.#tx(async (c): Promise<RegisterResult> => {
+      const a = input.agent;
+      let existing = await one<{ seq: number; signing_secret: string }>(
+        c, 'SELECT seq, signing_secret FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [a.agentId],
+      );
+      let seq: number | null = null;
+      let issuedSecret: string | null = null;
+      if (!existing) {
+        const inserted = await one<{ seq: number }>(
+          c,
+          `INSERT INTO agents (agent_id, agent_name, version, capabilities, contact_endpoint, metadata, signing_secret, registered_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (agent_id) DO NOTHING RETURNING seq`,
+          [a.agentId, a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata), input.candidateSecret, input.now],
+        );
+        if (inserted) {
+          seq = inserted.seq;
+          issuedSecret = input.candidateSecret;
+        } else {
+          // Another process registered the same agent a moment ago: this becomes an update.
+          existing = await one<{ seq: number; signing_secret: string }>(c, 'SELECT seq, signing_secret FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [a.agentId]);
+          if (!existing) throw new RetryTransaction();
+        }
+      }
+      if (existing) {
+        const secret = input.rotateSecret ? input.candidateSecret : existing.signing_secret;
+        if (input.rotateSecret) issuedSecret = secret;
+        await c.query(
+          `UPDATE agents SET agent_name = $1, version = $2, capabilities = $3, contact_endpoint = $4, metadata = $5,
+             signing_secret = $6, updated_at = $7 WHERE seq = $8`,
+          [a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata), secret, input.now, existing.seq],
+        );
+        await c.query('DELETE FROM agent_capabilities WHERE agent_seq = $1', [existing.seq]);
+        seq = existing.seq;
+      }
+      if (a.capabilities.length > 0) {
+        await c.query(
+          'INSERT INTO agent_capabilities (capability, agent_seq) SELECT DISTINCT unnest($1::text[]), $2::bigint ON CONFLICT DO NOTHING',
+          [a.capabilities, seq],
+        );
+      }
+      if (input.notification) await this.#insertDelivery(c, input.notification);
+      const row = (await one<AgentRow>(c, 'SELECT * FROM agents WHERE seq = $1', [seq]))!;
+      return { agent: toAgent(row), created: !existing, issuedSecret };
+    });
+  }
+
+  async deregisterAgent(input: DeregisterInput): Promise<{ agent: AgentRecord; failedTasks: TaskRecord[] } | null> {
+    return this.#tx(async (c) => {
+      const row = await one<AgentRow>(c, 'SELECT * FROM agents WHERE agent_id = $1 FOR UPDATE', [input.agentId]);
+      if (!row) return null;
+      const agent = toAgent(row);
+      await c.query('DELETE FROM agents WHERE seq = $1', [row.seq]);
+      const notification = input.notification(agent);
+      if (notification) await this.#insertDelivery(c, notification);
+      // Dispatches of this agent committed before our lock are visible to this statement.
+      const queued = (await rows<TaskRow>(c, "SELECT * FROM tasks WHERE agent_id = $1 AND status = 'queued' ORDER BY seq FOR UPDATE", [input.agentId])).map(toTask);
+      const failedTasks: TaskRecord[] = [];
+      for (const task of queued) {
+        const error = { code: 'agent_deregistered', message: `Agent ${input.agentId} deregistered before the task was delivered` };
+        const failed = await this.#failTask(c, task.taskId, error, input.now);
+        failedTasks.push(failed);
+        await c.query(
+          `UPDATE deliveries SET status = 'failed', last_error = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2
+           WHERE task_id = $3 AND kind = 'task.delivery' AND status = 'pending'`,
+          ['Agent deregistered', input.now, task.taskId],
+        );
+        const report = input.failedTaskReport(failed);
+        if (report) await this.#insertDelivery(c, report);
+      }
+      return { agent, failedTasks };
+    });
+  }
+
+  async getAgent(agentId: string): Promise<AgentRecord | null> {
+    const row = await one<AgentRow>(this.#pool, 'SELECT * FROM agents WHERE agent_id = $1', [agentId]);
+    return row ? toAgent(row) : null;
+  }
+
+  async getAgentContact(agentId: string): Promise<{ contactEndpoint: string; signingSecret: string } | null> {
+    const row = await one<{ contact_endpoint: string; signing_secret: string }>(
+      this.#pool, 'SELECT contact_endpoint, signing_secret FROM agents WHERE agent_id = $1', [agentId],
+    );
+    return row ? { contactEndpoint: row.contact_endpoint, signingSecret: row.signing_secret } : null;
+  }
+
+  async listAgents(page: PageRequest, filter: { capability?: string | undefined }): Promise<Page<AgentRecord>> {
+    const after = cursorSeq(page.cursor) ?? 0;
+    const found =
+      filter.capability === undefined
+        ? await rows<AgentRow>(this.#pool, 'SELECT * FROM agents WHERE seq > $1 ORDER BY seq LIMIT $2', [after, page.limit + 1])
+        : await rows<AgentRow>(
+            this.#pool,
+            `SELECT a.* FROM agent_capabilities c JOIN agents a ON a.seq = c.agent_seq
+             WHERE c.capability = $1 AND c.agent_seq > $2 ORDER BY c.agent_seq LIMIT $3`,
+            [filter.capability, after, page.limit + 1],
+          );
+    return pageOf(found, page.limit, toAgent);
+  }
+
+  async countAgents(): Promise<number> {
+    return (await one<{ n: number }>(this.#pool, 'SELECT COUNT(*) AS n FROM agents'))!.n;
+  }
+
+  // ---- tasks -----------------------------------------------------------------------
+
+  async createTask(input: CreateTaskInput): Promise<CreateTaskResult> {
+    return this.#tx(async (c): Promise<CreateTaskResult> => {
+      const t = input.task;
+      const seen = async (): Promise<CreateTaskResult | null> => {
+        if (input.idempotencyKey === null) return null;
+        const row = await one<TaskRow>(c, 'SELECT * FROM tasks WHERE agent_id = $1 AND idempotency_key = $2', [t.agentId, input.idempotencyKey]);
+        if (!row) return null;
+        return row.request_hash === input.requestHash ? { outcome: 'replayed', task: toTask(row) } : { outcome: 'idempotency-conflict' };
+      };
+      const before = await seen();
+      if (before) return before;
+      // Key-share lock: a deregistration waits for this dispatch (and then fails the task).
+      const agent = await one(c, 'SELECT 1 FROM agents WHERE agent_id = $1 FOR KEY SHARE', [t.agentId]);
+      if (!agent) return { outcome: 'agent-not-found' };
+      const inserted = await one(
+        c,
+        `INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
+           deadline, status, created_at, updated_at, idempotency_key, request_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING seq`,
+        [
+          t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
+          t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, input.idempotencyKey, input.requestHash,
+        ],
+      );
+      if (!inserted) {
+        // Another process committed the same key meanwhile; this statement sees its row.
+        const raced = await seen();
+        if (!raced) throw new RetryTransaction();
+        return raced;
+      }
+      await this.#insertDelivery(c, input.delivery);
+      return { outcome: 'created', task: t };
+    });
+  }
+
+  async getTask(taskId: string): Promise<TaskRecord | null> {
+    const row = await one<TaskRow>(this.#pool, 'SELECT * FROM tasks WHERE task_id = $1', [taskId]);
+    return row ? toTask(row) : null;
+  }
+
+  async listTasks(page: PageRequest, filter: TaskFilter): Promise<Page<TaskRecord>> {
+    const before = cursorSeq(page.cursor) ?? Number.MAX_SAFE_INTEGER;
+    const where = ['seq < $1'];
+    const args: unknown[] = [before];
+    if (filter.agentId !== undefined) (args.push(filter.agentId), where.push(`agent_id = $${args.length}`));
+    if (filter.status !== undefined) (args.push(filter.status), where.push(`status = $${args.length}`));
+    args.push(page.limit + 1);
+    const found = await rows<TaskRow>(this.#pool, `SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${args.length}`, args);
+    return pageOf(found, page.limit, toTask);
+  }
+
+  async reportTask(input: TaskReportInput): Promise<TaskReportResult> {
+    return this.#tx(async (c): Promise<TaskReportResult> => {
+      const row = await one<TaskRow>(c, 'SELECT * FROM tasks WHERE task_id = $1 FOR UPDATE', [input.taskId]);
+      if (!row) return { outcome: 'not-found' };
+      const task = toTask(row);
+      if (task.status === 'finished' || task.status === 'failed') {
+        return task.status === input.status ? { outcome: 'updated', task } : { outcome: 'conflict', task };
+      }
+      const terminal = input.status !== 'running';
+      const error = input.status === 'failed' ? (input.error ?? { code: 'failed', message: 'The agent reported a failure' }) : null;
+      const updated = await one<TaskRow>(
+        c,
+        `UPDATE tasks SET status = $1, progress = COALESCE($2, progress), message = COALESCE($3, message),
+           result = COALESCE($4, result), error = $5, updated_at = $6,
+           delivered_at = COALESCE(delivered_at, $6), finished_at = $7
+         WHERE seq = $8 RETURNING *`,
+        [
+          input.status,
+          input.progress ?? (input.status === 'finished' ? 100 : null),
+          input.message ?? null,
+          encodeResult(input.hasResult, input.result),
+          error === null ? null : JSON.stringify(error),
+          input.now,
+          terminal ? input.now : null,
+          row.seq,
+        ],
+      );
+      return { outcome: 'updated', task: toTask(updated!) };
+    });
+  }
+
+  async countTasks(): Promise<number> {
+    return (await one<{ n: number }>(this.#pool, 'SELECT COUNT(*) AS n FROM tasks'))!.n;
+  }
+
+  // ---- outbox ----------------------------------------------------------------------
+
+  async claimDeliveries(now: number, limit: number, owner: string, leaseUntil: number, skipTargets: readonly string[] = []): Promise<DeliveryRecord[]> {
+    if (limit <= 0) return [];
+    const skip = skipTargets.length > 0;
+    // Rows another process is claiming right now are skipped, not waited for. A row whose
+    // lease was just taken is re-checked after its lock is won, and then fails the lease test.
+    const claimed = await rows<DeliveryRow>(
+      this.#pool,
+      `WITH due AS (
+         SELECT d.seq FROM deliveries d
+         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1)
+           AND (d.order_key IS NULL OR d.seq = (
+             SELECT MIN(o.seq) FROM deliveries o WHERE o.order_key = d.order_key AND o.status = 'pending'))${
+           skip ? `
+           AND NOT EXISTS (SELECT 1 FROM unnest($5::text[]) s(t) WHERE left(d.target_url || '/', length(s.t)) = s.t)` : ''}
+         ORDER BY d.next_attempt_at, d.seq
+         LIMIT $2
+         FOR UPDATE OF d SKIP LOCKED
+       )
+       UPDATE deliveries d SET lease_owner = $3, lease_until = $4 FROM due WHERE d.seq = due.seq
+       RETURNING d.*`,
+      skip ? [now, limit, owner, leaseUntil, skipTargets] : [now, limit, owner, leaseUntil],
+    );
+    claimed.sort((x, y) => x.next_attempt_at - y.next_attempt_at || x.seq - y.seq);
+    return claimed.map((r) => toDelivery(r, []));
+  }
+
+  async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
+    await this.#tx(async (c) => {
+      const peek = await one<{ seq: number; kind: DeliveryKind; task_id: string | null }>(
+        c, 'SELECT seq, kind, task_id FROM deliveries WHERE delivery_id = $1', [deliveryId],
+      );
+      if (!peek) return;
+      // Lock order: the task first, then its delivery (as deregistration does).
+      const taskRow =
+        peek.kind === 'task.delivery' && peek.task_id !== null
+          ? await one<{ status: string }>(c, 'SELECT status FROM tasks WHERE task_id = $1 FOR UPDATE', [peek.task_id])
+          : null;
+      const row = await one<DeliveryRow>(c, 'SELECT * FROM deliveries WHERE seq = $1 FOR UPDATE', [peek.seq]);
+      // Someone else took the lease over (it lapsed): their attempt counts, not ours.
+      if (!row || row.lease_owner !== owner || row.status !== 'pending') return;
+      const number = row.attempts + 1;
+      await c.query(
+        `INSERT INTO delivery_attempts (delivery_seq, attempt, at, status_code, latency_ms, error) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (delivery_seq, attempt) DO UPDATE SET at = EXCLUDED.at, status_code = EXCLUDED.status_code,
+           latency_ms = EXCLUDED.latency_ms, error = EXCLUDED.error`,
+        [row.seq, number, attempt.at, attempt.statusCode, attempt.latencyMs, attempt.error],
+      );
+      const status = outcome.outcome === 'succeeded' ? 'succeeded' : outcome.outcome === 'failed' ? 'failed' : 'pending';
+      const nextAt = outcome.outcome === 'retry' ? outcome.nextAttemptAt : row.next_attempt_at;
+      await c.query(
+        `UPDATE deliveries SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL,
+           last_status_code = $4, last_error = $5, last_latency_ms = $6, updated_at = $7 WHERE seq = $8`,
+        [status, number, nextAt, attempt.statusCode, attempt.error, attempt.latencyMs, attempt.at, row.seq],
+      );
+      if (row.kind !== 'task.delivery' || row.task_id === null) return;
+      if (outcome.outcome === 'succeeded') {
+        await c.query(
+          "UPDATE tasks SET status = 'delivered', delivered_at = COALESCE(delivered_at, $1), updated_at = $1 WHERE task_id = $2 AND status = 'queued'",
+          [attempt.at, row.task_id],
+        );
+      } else if (outcome.outcome === 'failed' && outcome.taskFailure) {
+        if (taskRow?.status !== 'queued') return; // the agent already took it (reported), keep its outcome
+        await this.#failTask(c, row.task_id, outcome.taskFailure.error, attempt.at);
+        if (outcome.taskFailure.report) await this.#insertDelivery(c, outcome.taskFailure.report);
+      }
+    });
+  }
+
+  async nextDueAt(now: number): Promise<number | null> {
+    const row = await one<{ t: number | null }>(
+      this.#pool,
+      "SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < $1)",
+      [now],
+    );
+    return row?.t ?? null;
+  }
+
+  async releaseLeases(owner: string): Promise<void> {
+    await this.#pool.query('UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1', [owner]);
+  }
+
+  async getDelivery(deliveryId: string): Promise<DeliveryRecord | null> {
+    const row = await one<DeliveryRow>(this.#pool, 'SELECT * FROM deliveries WHERE delivery_id = $1', [deliveryId]);
+    return row ? toDelivery(row, (await this.#attempts(this.#pool, [row.seq])).get(row.seq) ?? []) : null;
+  }
+
+  async listDeliveries(page: PageRequest, filter: DeliveryFilter): Promise<Page<DeliveryRecord>> {
+    const before = cursorSeq(page.cursor) ?? Number.MAX_SAFE_INTEGER;
+    const where = ['seq < $1'];
+    const args: unknown[] = [before];
+    if (filter.status !== undefined) (args.push(filter.status), where.push(`status = $${args.length}`));
+    if (filter.kind !== undefined) (args.push(filter.kind), where.push(`kind = $${args.length}`));
+    if (filter.agentId !== undefined) (args.push(filter.agentId), where.push(`agent_id = $${args.length}`));
+    args.push(page.limit + 1);
+    const found = await rows<DeliveryRow>(this.#pool, `SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${args.length}`, args);
+    const attempts = await this.#attempts(this.#pool, found.slice(0, page.limit).map((r) => r.seq));
+    return pageOf(found, page.limit, (r) => toDelivery(r, attempts.get(r.seq) ?? []));
+  }
+
+  async redeliver(deliveryId: string, now: number, nowIso: string): Promise<RedeliverResult> {
+    return this.#tx(async (c): Promise<RedeliverResult> => {
+      const row = await one<DeliveryRow>(c, 'SELECT * FROM deliveries WHERE delivery_id = $1 FOR UPDATE', [deliveryId]);
+      if (!row) return { outcome: 'not-found' };
+      if (row.status === 'pending') return { outcome: 'conflict', reason: 'The delivery is still pending; it will be attempted again by itself' };
+      if (row.kind === 'task.delivery' && row.task_id !== null) {
+        const task = await one<{ status: string }>(c, 'SELECT status FROM tasks WHERE task_id = $1', [row.task_id]);
+        if (task && task.status !== 'queued' && row.status === 'failed') {
+          return { outcome: 'conflict', reason: `The task already ended (${task.status}); dispatch it again instead` };
+        }
+      }
+      // The retry budget starts afresh; the attempt log keeps the earlier attempts.
+      const fresh = await one<DeliveryRow>(
+        c,
+        `UPDATE deliveries SET status = 'pending', next_attempt_at = $1, expires_at = NULL, retry_base = attempts,
+           lease_owner = NULL, lease_until = NULL, updated_at = $2 WHERE seq = $3 RETURNING *`,
+        [now, nowIso, row.seq],
+      );
+      return { outcome: 'requeued', delivery: toDelivery(fresh!, (await this.#attempts(c, [row.seq])).get(row.seq) ?? []) };
+    });
+  }
+
+  async outboxDepth(): Promise<Record<DeliveryKind, number>> {
+    const found = await rows<{ kind: DeliveryKind; n: number }>(this.#pool, "SELECT kind, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY kind");
+    const depth: Record<DeliveryKind, number> = { 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 0 };
+    for (const r of found) depth[r.kind] = r.n;
+    return depth;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------
+
+  /**
+   * Runs `fn` in a transaction on one pooled connection; commits, or rolls back on error.
+   * A deadlock or serialization failure reruns it (the builders it calls are pure).
+   */
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let run = 1; ; run++) {
+      const c = await this.#pool.connect();
+      let broken: Error | undefined;
+      try {
+        await c.query('BEGIN');
+        const result = await fn(c);
+        await c.query('COMMIT');
+        return result;
+      } catch (err) {
+        await c.query('ROLLBACK').catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
+        const code = (err as { code?: unknown }).code;
+        if (run < MAX_TX_RUNS && (err instanceof RetryTransaction || (typeof code === 'string' && RETRYABLE.has(code)))) continue;
+        throw err;
+      } finally {
+        c.release(broken);
+      }
+    }
+  }
+
+  async #insertDelivery(c: pg.PoolClient, d: NewDelivery): Promise<void> {
+    // Held to commit: a key's deliveries get their sequence numbers in commit order.
+    if (d.orderKey !== null) await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_ORDER_KEY, `${this.#schema ?? ''}:${d.orderKey}`]);
+    await c.query(
+      `INSERT INTO deliveries (delivery_id, webhook_id, kind, event_type, agent_id, task_id, target_url, payload, order_key,
+         status, attempts, next_attempt_at, expires_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11, $12, $12)`,
+      [d.deliveryId, d.webhookId, d.kind, d.eventType, d.agentId, d.taskId, d.targetUrl, d.payload, d.orderKey, d.nextAttemptAt, d.expiresAt, d.createdAt],
+    );
+  }
+
+  async #failTask(c: pg.PoolClient, taskId: string, error: TaskError, now: string): Promise<TaskRecord> {
+    const row = await one<TaskRow>(
+      c,
+      "UPDATE tasks SET status = 'failed', error = $1, updated_at = $2, finished_at = $2 WHERE task_id = $3 RETURNING *",
+      [JSON.stringify(error), now, taskId],
+    );
+    return toTask(row!);
+  }
+
+  async #attempts(db: Db, seqs: number[]): Promise<Map<number, DeliveryAttempt[]>> {
+    const bySeq = new Map<number, DeliveryAttempt[]>();
+    if (seqs.length === 0) return bySeq;
+    const found = await rows<AttemptRow>(db, 'SELECT * FROM delivery_attempts WHERE delivery_seq = ANY($1::bigint[]) ORDER BY delivery_seq, attempt', [seqs]);
+    for (const r of found) {
+      const list = bySeq.get(r.delivery_seq) ?? [];
+      list.push(toAttempt(r));
+      bySeq.set(r.delivery_seq, list);
+    }
+    return bySeq;
+  }
+}
+
+/** Thrown inside a transaction to run it again (a racing process changed what it read). */
+class RetryTransaction extends Error {
+  constructor() {
+    super('A concurrent change interfered; the transaction was run again too often');
+    this.name = 'RetryTransaction';
+  }
+}
+
+async function rows<R>(db: Db, sql: string, args: unknown[] = []): Promise<R[]> {
+  return (await db.query(sql, args)).rows as R[];
+}
+
+async function one<R>(db: Db, sql: string, args: unknown[] = []): Promise<R | undefined> {
+  return (await rows<R>(db, sql, args))[0];
+}
+
+function pageOf<R extends { seq: number }, T>(found: R[], limit: number, map: (row: R) => T): Page<T> {
+  const more = found.length > limit;
+  const items = more ? found.slice(0, limit) : found;
+  const last = items[items.length - 1];
+  return { items: items.map(map), nextCursor: more && last ? encodeCursor(last.seq) : null };
+}

@@ -1,0 +1,666 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newDeliveryIds } from '../../src/domain/ids.js';
+import { InvalidCursorError } from '../../src/store/cursor.js';
+import type { AgentDetails, DeliveryRecord, NewDelivery, Store, TaskRecord } from '../../src/store/types.js';
+
+/**
+ * One database for one test: `open()` gives a migrated handle on it (call it again for a
+ * second handle, as a second process would have); `cleanup()` closes every handle and
+ * removes the database (file or schema).
+ */
+export interface StoreHarness {
+  open(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+const T0 = Date.parse('2030-01-01T00:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+const LEASE = 60_000;
+
+function agentDetails(agentId: string, over: Partial<AgentDetails> = {}): AgentDetails {
+  return {
+    agentId,
+    agentName: `name-${agentId}`,
+    version: '1.0.0',
+    capabilities: ['echo'],
+    contactEndpoint: `http://127.0.0.1:9/${agentId}`,
+    metadata: { team: 'qa', nested: { b: 1, a: [1, 2] } },
+    ...over,
+  };
+}
+
+function lifecycle(agentId: string, eventType: 'REGISTER' | 'DEREGISTER', at = T0): NewDelivery {
+  return {
+    ...newDeliveryIds(),
+    kind: 'agent.lifecycle',
+    eventType,
+    agentId,
+    taskId: null,
+    targetUrl: 'http://127.0.0.1:9/notify',
+    payload: JSON.stringify({ event_type: eventType, agent_details: { agentId } }),
+    orderKey: `lifecycle:${agentId}`,
+    nextAttemptAt: at,
+    expiresAt: null,
+    createdAt: iso(at),
+  };
+}
+
+function stateReport(task: Pick<TaskRecord, 'taskId' | 'agentId'>, at = T0): NewDelivery {
+  return {
+    ...newDeliveryIds(),
+    kind: 'opscore.state',
+    eventType: 'STATE',
+    agentId: task.agentId,
+    taskId: task.taskId,
+    targetUrl: `http://127.0.0.1:9/v1/opscore/agent/${task.agentId}/state`,
+    payload: JSON.stringify({ agentId: task.agentId, state: 'error', details: { taskId: task.taskId } }),
+    orderKey: `state:${task.agentId}`,
+    nextAttemptAt: at,
+    expiresAt: null,
+    createdAt: iso(at),
+  };
+}
+
+function unordered(agentId: string, at = T0): NewDelivery {
+  return { ...lifecycle(agentId, 'REGISTER', at), orderKey: null };
+}
+
+let taskCounter = 0;
+function newTask(agentId: string, over: Partial<TaskRecord> = {}): TaskRecord {
+  taskCounter += 1;
+  return {
+    taskId: `task-${process.pid}-${taskCounter}-${Math.random().toString(36).slice(2, 8)}`,
+    agentId,
+    taskName: 'echo',
+    parameters: { message: 'hi', n: taskCounter },
+    opscoreSessionId: 'session-1',
+    opscoreTaskId: `ops-${taskCounter}`,
+    timeoutSeconds: null,
+    deadline: null,
+    status: 'queued',
+    progress: null,
+    message: null,
+    result: undefined,
+    error: null,
+    createdAt: iso(T0),
+    updatedAt: iso(T0),
+    deliveredAt: null,
+    finishedAt: null,
+    ...over,
+  };
+}
+
+function taskDelivery(task: TaskRecord, at = T0): NewDelivery {
+  return {
+    ...newDeliveryIds(),
+    kind: 'task.delivery',
+    eventType: 'TASK',
+    agentId: task.agentId,
+    taskId: task.taskId,
+    targetUrl: `http://127.0.0.1:9/${task.agentId}`,
+    payload: JSON.stringify({ taskId: task.taskId, agentId: task.agentId, task_name: task.taskName }),
+    orderKey: null,
+    nextAttemptAt: at,
+    expiresAt: null,
+    createdAt: iso(at),
+  };
+}
+
+const attemptAt = (ms: number, statusCode: number | null = 200, error: string | null = null) => ({
+  attempt: 1,
+  at: iso(ms),
+  statusCode,
+  latencyMs: 12.5,
+  error,
+});
+
+/** The shared behaviour of every Store implementation. */
+export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  describe(`${name} store`, () => {
+    let h: StoreHarness;
+    let store: Store;
+
+    beforeEach(async () => {
+      h = await makeHarness();
+      store = await h.open();
+    });
+
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    async function register(agentId: string, over: Partial<AgentDetails> = {}, notify = true, now = iso(T0)) {
+      return store.registerAgent({
+        agent: agentDetails(agentId, over),
+        candidateSecret: `whsec_${agentId}_${now}`,
+        rotateSecret: false,
+        notification: notify ? lifecycle(agentId, 'REGISTER') : null,
+        now,
+      });
+    }
+
+    async function dispatch(agentId: string, key: string | null = null, hash = 'hash-1', over: Partial<TaskRecord> = {}) {
+      const task = newTask(agentId, over);
+      const delivery = taskDelivery(task);
+      return { task, delivery, result: await store.createTask({ task, delivery, idempotencyKey: key, requestHash: hash }) };
+    }
+
+    async function allDeliveries(): Promise<DeliveryRecord[]> {
+      return (await store.listDeliveries({ limit: 1000 }, {})).items.reverse();
+    }
+
+    describe('migrate and ping', () => {
+      it('when migrated again and pinged, then both succeed and the data stays', async () => {
+        await register('a1');
+        await store.migrate();
+        await expect(store.ping()).resolves.toBeUndefined();
+        expect(await store.countAgents()).toBe(1);
+      });
+    });
+
+    describe('registerAgent', () => {
+      it('when the agent is new, then it is stored with a fresh secret and its REGISTER is queued', async () => {
+        const note = lifecycle('a1', 'REGISTER');
+        const res = await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 'whsec_first', rotateSecret: false, notification: note, now: iso(T0) });
+        expect(res.created).toBe(true);
+        expect(res.issuedSecret).toBe('whsec_first');
+        expect(res.agent).toEqual({ ...agentDetails('a1'), registeredAt: iso(T0), updatedAt: iso(T0) });
+        expect(await store.getAgent('a1')).toEqual(res.agent);
+        expect(await store.getAgentContact('a1')).toEqual({ contactEndpoint: 'http://127.0.0.1:9/a1', signingSecret: 'whsec_first' });
+        const d = await store.getDelivery(note.deliveryId);
+        expect(d).toMatchObject({ ...note, status: 'pending', attempts: 0, retryBase: 0, lastStatusCode: null, lastError: null, attemptLog: [] });
+        expect(await store.countAgents()).toBe(1);
+      });
+
+      it('when the agent registers again, then it is updated, keeps its secret and first registration time, and notifies again', async () => {
+        await register('a1');
+        const later = iso(T0 + 5000);
+        const res = await store.registerAgent({
+          agent: agentDetails('a1', { version: '2.0.0', capabilities: ['other'], contactEndpoint: 'http://127.0.0.1:9/new' }),
+          candidateSecret: 'whsec_unused',
+          rotateSecret: false,
+          notification: lifecycle('a1', 'REGISTER'),
+          now: later,
+        });
+        expect(res.created).toBe(false);
+        expect(res.issuedSecret).toBeNull();
+        expect(res.agent).toMatchObject({ version: '2.0.0', capabilities: ['other'], registeredAt: iso(T0), updatedAt: later });
+        expect(await store.getAgentContact('a1')).toEqual({ contactEndpoint: 'http://127.0.0.1:9/new', signingSecret: `whsec_a1_${iso(T0)}` });
+        expect((await store.listAgents({ limit: 10 }, { capability: 'echo' })).items).toEqual([]);
+        expect((await store.listAgents({ limit: 10 }, { capability: 'other' })).items.map((a) => a.agentId)).toEqual(['a1']);
+        expect((await allDeliveries()).map((d) => d.eventType)).toEqual(['REGISTER', 'REGISTER']);
+        expect(await store.countAgents()).toBe(1);
+      });
+
+      it('when the secret is rotated, then the new secret is issued and used', async () => {
+        await register('a1');
+        const res = await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 'whsec_rotated', rotateSecret: true, notification: null, now: iso(T0 + 1) });
+        expect(res.issuedSecret).toBe('whsec_rotated');
+        expect((await store.getAgentContact('a1'))?.signingSecret).toBe('whsec_rotated');
+      });
+
+      it('when there is no notification (webhooks off), then nothing is queued', async () => {
+        await register('a1', {}, false);
+        expect(await allDeliveries()).toEqual([]);
+        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 0 });
+      });
+
+      it('when the agent is unknown, then reads answer null', async () => {
+        expect(await store.getAgent('nobody')).toBeNull();
+        expect(await store.getAgentContact('nobody')).toBeNull();
+      });
+    });
+
+    describe('listAgents', () => {
+      it('when paged, then agents come in registration order, each once, with a cursor until the last page', async () => {
+        for (const id of ['a1', 'a2', 'a3', 'a4', 'a5']) await register(id);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        const cursors: (string | null)[] = [];
+        do {
+          const page = await store.listAgents({ limit: 2, cursor }, {});
+          seen.push(...page.items.map((a) => a.agentId));
+          cursors.push(page.nextCursor);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        expect(seen).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+        expect(cursors.map((c) => c === null)).toEqual([false, false, true]);
+      });
+
+      it('when a page is exactly full at the end, then there is no next cursor', async () => {
+        for (const id of ['a1', 'a2']) await register(id);
+        expect((await store.listAgents({ limit: 2 }, {})).nextCursor).toBeNull();
+      });
+
+      it('when filtered by capability, then only agents with it come back, paged', async () => {
+        await register('a1', { capabilities: ['echo', 'sum'] });
+        await register('a2', { capabilities: ['sum'] });
+        await register('a3', { capabilities: ['echo'] });
+        await register('a4', { capabilities: ['sum', 'echo'] });
+        const first = await store.listAgents({ limit: 2 }, { capability: 'sum' });
+        expect(first.items.map((a) => a.agentId)).toEqual(['a1', 'a2']);
+        const second = await store.listAgents({ limit: 2, cursor: first.nextCursor! }, { capability: 'sum' });
+        expect(second.items.map((a) => a.agentId)).toEqual(['a4']);
+        expect(second.nextCursor).toBeNull();
+        expect((await store.listAgents({ limit: 10 }, { capability: 'none' })).items).toEqual([]);
+      });
+
+      it('when the cursor was not made by the store, then InvalidCursorError is thrown', async () => {
+        await expect(store.listAgents({ limit: 2, cursor: 'not-a-cursor!' }, {})).rejects.toBeInstanceOf(InvalidCursorError);
+        await expect(store.listTasks({ limit: 2, cursor: Buffer.from('x1').toString('base64url') }, {})).rejects.toBeInstanceOf(InvalidCursorError);
+        await expect(store.listDeliveries({ limit: 2, cursor: 'AAAA' }, {})).rejects.toBeInstanceOf(InvalidCursorError);
+      });
+    });
+
+    describe('deregisterAgent', () => {
+      it('when the agent is unknown, then null comes back and nothing is queued', async () => {
+        const res = await store.deregisterAgent({ agentId: 'nobody', notification: () => lifecycle('nobody', 'DEREGISTER'), failedTaskReport: stateReport, now: iso(T0) });
+        expect(res).toBeNull();
+        expect(await allDeliveries()).toEqual([]);
+      });
+
+      it('when the agent had queued tasks, then they fail, their deliveries fail, and each gets a state report after the DEREGISTER', async () => {
+        await register('a1', { capabilities: ['echo'] });
+        const queued1 = await dispatch('a1');
+        const queued2 = await dispatch('a1');
+        const running = await dispatch('a1');
+        await store.reportTask({ taskId: running.task.taskId, status: 'running', hasResult: false, now: iso(T0 + 1) });
+        await register('other');
+        const otherTask = await dispatch('other');
+
+        const now = iso(T0 + 10);
+        const res = await store.deregisterAgent({ agentId: 'a1', notification: (a) => lifecycle(a.agentId, 'DEREGISTER'), failedTaskReport: (t) => stateReport(t), now });
+        expect(res?.agent.agentId).toBe('a1');
+        expect(res?.failedTasks.map((t) => t.taskId)).toEqual([queued1.task.taskId, queued2.task.taskId]);
+        for (const t of res!.failedTasks) {
+          expect(t).toMatchObject({ status: 'failed', finishedAt: now, updatedAt: now, error: { code: 'agent_deregistered' } });
+          expect(t.error?.message).toContain('a1');
+        }
+        expect(await store.getAgent('a1')).toBeNull();
+        expect(await store.getAgentContact('a1')).toBeNull();
+        expect((await store.listAgents({ limit: 10 }, { capability: 'echo' })).items.map((a) => a.agentId)).toEqual(['other']);
+        expect((await store.getTask(running.task.taskId))?.status).toBe('running');
+        expect((await store.getTask(otherTask.task.taskId))?.status).toBe('queued');
+        const d1 = await store.getDelivery(queued1.delivery.deliveryId);
+        expect(d1).toMatchObject({ status: 'failed', lastError: 'Agent deregistered', updatedAt: now });
+        expect((await store.getDelivery(running.delivery.deliveryId))?.status).toBe('pending');
+        const kinds = (await allDeliveries()).filter((d) => d.agentId === 'a1').map((d) => `${d.eventType}:${d.taskId ?? ''}`);
+        expect(kinds.slice(-3)).toEqual(['DEREGISTER:', `STATE:${queued1.task.taskId}`, `STATE:${queued2.task.taskId}`]);
+      });
+
+      it('when the agent registers again after leaving, then it is a new agent with a new secret', async () => {
+        await register('a1');
+        await store.deregisterAgent({ agentId: 'a1', notification: () => null, failedTaskReport: () => null, now: iso(T0 + 1) });
+        const again = await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 'whsec_second', rotateSecret: false, notification: null, now: iso(T0 + 2) });
+        expect(again).toMatchObject({ created: true, issuedSecret: 'whsec_second', agent: { registeredAt: iso(T0 + 2) } });
+      });
+    });
+
+    describe('createTask and idempotency', () => {
+      it('when the agent exists, then the task and its delivery are stored', async () => {
+        await register('a1', {}, false);
+        const { task, delivery, result } = await dispatch('a1', null, 'h', { timeoutSeconds: 30, deadline: iso(T0 + 30_000) });
+        expect(result).toEqual({ outcome: 'created', task });
+        expect(await store.getTask(task.taskId)).toEqual(task);
+        expect(await store.getDelivery(delivery.deliveryId)).toMatchObject({ ...delivery, status: 'pending', attempts: 0 });
+        expect(await store.countTasks()).toBe(1);
+        expect((await store.outboxDepth())['task.delivery']).toBe(1);
+      });
+
+      it('when the agent does not exist, then nothing is stored', async () => {
+        const { result } = await dispatch('nobody');
+        expect(result).toEqual({ outcome: 'agent-not-found' });
+        expect(await store.countTasks()).toBe(0);
+        expect(await allDeliveries()).toEqual([]);
+      });
+
+      it('when a key is used again with the same body, then the first task is replayed and nothing new is queued', async () => {
+        await register('a1', {}, false);
+        const first = await dispatch('a1', 'key-1', 'hash-A');
+        const again = await dispatch('a1', 'key-1', 'hash-A');
+        expect(again.result).toEqual({ outcome: 'replayed', task: first.task });
+        expect(await store.countTasks()).toBe(1);
+        expect((await allDeliveries()).length).toBe(1);
+      });
+
+      it('when a key is used again with a different body, then it is a conflict', async () => {
+        await register('a1', {}, false);
+        await dispatch('a1', 'key-1', 'hash-A');
+        expect((await dispatch('a1', 'key-1', 'hash-B')).result).toEqual({ outcome: 'idempotency-conflict' });
+        expect(await store.countTasks()).toBe(1);
+      });
+
+      it('when the same key is used for another agent or no key is given, then new tasks are created', async () => {
+        await register('a1', {}, false);
+        await register('a2', {}, false);
+        await dispatch('a1', 'key-1');
+        expect((await dispatch('a2', 'key-1')).result.outcome).toBe('created');
+        expect((await dispatch('a1')).result.outcome).toBe('created');
+        expect((await dispatch('a1')).result.outcome).toBe('created');
+        expect(await store.countTasks()).toBe(4);
+      });
+
+      it('when the key was used before the agent left, then it still replays', async () => {
+        await register('a1', {}, false);
+        const first = await dispatch('a1', 'key-1', 'hash-A');
+        await store.deregisterAgent({ agentId: 'a1', notification: () => null, failedTaskReport: () => null, now: iso(T0 + 1) });
+        const again = await dispatch('a1', 'key-1', 'hash-A');
+        expect(again.result.outcome).toBe('replayed');
+        expect(again.result.outcome === 'replayed' && again.result.task.taskId).toBe(first.task.taskId);
+      });
+    });
+
+    describe('listTasks', () => {
+      it('when paged and filtered, then tasks come newest first, matching the filter', async () => {
+        await register('a1', {}, false);
+        await register('a2', {}, false);
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push((await dispatch(i % 2 === 0 ? 'a1' : 'a2')).task.taskId);
+        await store.reportTask({ taskId: ids[4]!, status: 'finished', hasResult: false, now: iso(T0 + 1) });
+        const p1 = await store.listTasks({ limit: 2 }, {});
+        const p2 = await store.listTasks({ limit: 2, cursor: p1.nextCursor! }, {});
+        const p3 = await store.listTasks({ limit: 2, cursor: p2.nextCursor! }, {});
+        expect([...p1.items, ...p2.items, ...p3.items].map((t) => t.taskId)).toEqual([...ids].reverse());
+        expect(p3.nextCursor).toBeNull();
+        expect((await store.listTasks({ limit: 10 }, { agentId: 'a1' })).items.map((t) => t.taskId)).toEqual([ids[4], ids[2], ids[0]]);
+        expect((await store.listTasks({ limit: 10 }, { agentId: 'a1', status: 'queued' })).items.map((t) => t.taskId)).toEqual([ids[2], ids[0]]);
+        expect((await store.listTasks({ limit: 10 }, { status: 'finished' })).items.map((t) => t.taskId)).toEqual([ids[4]]);
+      });
+    });
+
+    describe('reportTask', () => {
+      it('when the task is unknown, then not-found', async () => {
+        expect(await store.reportTask({ taskId: 'nope', status: 'running', hasResult: false, now: iso(T0) })).toEqual({ outcome: 'not-found' });
+      });
+
+      it('when progress, then the result, are reported, then the task runs and finishes with them', async () => {
+        await register('a1', {}, false);
+        const { task } = await dispatch('a1');
+        const running = await store.reportTask({ taskId: task.taskId, status: 'running', progress: 40, message: 'working', hasResult: false, now: iso(T0 + 1) });
+        expect(running).toMatchObject({ outcome: 'updated', task: { status: 'running', progress: 40, message: 'working', deliveredAt: iso(T0 + 1), finishedAt: null } });
+        const done = await store.reportTask({ taskId: task.taskId, status: 'finished', hasResult: true, result: { sum: 3, list: [null] }, now: iso(T0 + 2) });
+        expect(done).toMatchObject({ outcome: 'updated', task: { status: 'finished', progress: 100, message: 'working', result: { sum: 3, list: [null] }, error: null, deliveredAt: iso(T0 + 1), finishedAt: iso(T0 + 2), updatedAt: iso(T0 + 2) } });
+        expect((await store.getTask(task.taskId))?.result).toEqual({ sum: 3, list: [null] });
+      });
+
+      it('when a null result is reported, then null is kept (not "no result")', async () => {
+        await register('a1', {}, false);
+        const { task } = await dispatch('a1');
+        await store.reportTask({ taskId: task.taskId, status: 'finished', hasResult: true, result: null, now: iso(T0 + 1) });
+        const stored = await store.getTask(task.taskId);
+        expect(stored?.result).toBeNull();
+        const other = (await dispatch('a1')).task;
+        await store.reportTask({ taskId: other.taskId, status: 'finished', hasResult: false, now: iso(T0 + 1) });
+        expect((await store.getTask(other.taskId))?.result).toBeUndefined();
+      });
+
+      it('when a failure is reported without an error, then a default error is stored', async () => {
+        await register('a1', {}, false);
+        const { task } = await dispatch('a1');
+        const res = await store.reportTask({ taskId: task.taskId, status: 'failed', hasResult: false, now: iso(T0 + 1) });
+        expect(res).toMatchObject({ outcome: 'updated', task: { status: 'failed', error: { code: 'failed' }, finishedAt: iso(T0 + 1) } });
+        const withError = (await dispatch('a1')).task;
+        const res2 = await store.reportTask({ taskId: withError.taskId, status: 'failed', error: { code: 'boom', message: 'it broke' }, hasResult: false, now: iso(T0 + 1) });
+        expect(res2.outcome === 'updated' && res2.task.error).toEqual({ code: 'boom', message: 'it broke' });
+      });
+
+      it('when the task already ended, then the same end is accepted unchanged and another end is a conflict', async () => {
+        await register('a1', {}, false);
+        const { task } = await dispatch('a1');
+        await store.reportTask({ taskId: task.taskId, status: 'finished', hasResult: true, result: 1, now: iso(T0 + 1) });
+        const same = await store.reportTask({ taskId: task.taskId, status: 'finished', hasResult: true, result: 2, now: iso(T0 + 2) });
+        expect(same).toMatchObject({ outcome: 'updated', task: { result: 1, finishedAt: iso(T0 + 1) } });
+        expect(await store.reportTask({ taskId: task.taskId, status: 'failed', hasResult: false, now: iso(T0 + 3) })).toMatchObject({ outcome: 'conflict', task: { status: 'finished' } });
+        expect(await store.reportTask({ taskId: task.taskId, status: 'running', hasResult: false, now: iso(T0 + 3) })).toMatchObject({ outcome: 'conflict' });
+      });
+    });
+
+    describe('claimDeliveries', () => {
+      it('when an order key has several pending deliveries, then only its lowest one is claimable until it ends', async () => {
+        const first = lifecycle('a1', 'REGISTER');
+        await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: first, now: iso(T0) });
+        const second = lifecycle('a1', 'DEREGISTER');
+        await store.deregisterAgent({ agentId: 'a1', notification: () => second, failedTaskReport: () => null, now: iso(T0) });
+        await register('a2', {}, false);
+        const task = await dispatch('a2');
+
+        const claimed = await store.claimDeliveries(T0, 10, 'owner-A', T0 + LEASE);
+        expect(claimed.map((d) => d.deliveryId).sort()).toEqual([first.deliveryId, task.delivery.deliveryId].sort());
+        expect(await store.claimDeliveries(T0, 10, 'owner-A', T0 + LEASE)).toEqual([]);
+
+        await store.recordAttempt(first.deliveryId, 'owner-A', attemptAt(T0 + 5), { outcome: 'succeeded' });
+        const next = await store.claimDeliveries(T0 + 10, 10, 'owner-A', T0 + LEASE);
+        expect(next.map((d) => d.deliveryId)).toEqual([second.deliveryId]);
+      });
+
+      it('when the lowest of an order key waits for a retry, then the later ones wait too', async () => {
+        const r1 = lifecycle('a1', 'REGISTER');
+        const r2 = lifecycle('a1', 'REGISTER');
+        await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r1, now: iso(T0) });
+        await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
+        await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        await store.recordAttempt(r1.deliveryId, 'A', attemptAt(T0, 503, 'HTTP 503'), { outcome: 'retry', nextAttemptAt: T0 + 1000 });
+        expect(await store.claimDeliveries(T0 + 500, 10, 'A', T0 + LEASE)).toEqual([]);
+        expect(await store.nextDueAt(T0 + 500)).toBe(T0);
+        expect((await store.claimDeliveries(T0 + 1000, 10, 'A', T0 + LEASE)).map((d) => d.deliveryId)).toEqual([r1.deliveryId]);
+      });
+
+      it('when the lowest of an order key failed for good, then the next one is claimable', async () => {
+        await register('a1');
+        const r2 = lifecycle('a1', 'REGISTER');
+        await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
+        const [first] = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        await store.recordAttempt(first!.deliveryId, 'A', attemptAt(T0, 410, 'HTTP 410'), { outcome: 'failed' });
+        expect((await store.claimDeliveries(T0, 10, 'A', T0 + LEASE)).map((d) => d.deliveryId)).toEqual([r2.deliveryId]);
+      });
+
+      it('when deliveries are due at different times, then only due ones come, earliest first, up to the limit', async () => {
+        await register('a1', {}, false);
+        const lateTask = newTask('a1');
+        const late = await store.createTask({ task: lateTask, delivery: taskDelivery(lateTask, T0 + 5000), idempotencyKey: null, requestHash: 'h' });
+        expect(late.outcome).toBe('created');
+        const ids: string[] = [];
+        for (const at of [T0 + 300, T0 + 100, T0 + 200]) {
+          const t = newTask('a1');
+          const d = taskDelivery(t, at);
+          await store.createTask({ task: t, delivery: d, idempotencyKey: null, requestHash: 'h' });
+          ids.push(d.deliveryId);
+        }
+        const claimed = await store.claimDeliveries(T0 + 1000, 2, 'A', T0 + LEASE);
+        expect(claimed.map((d) => d.deliveryId)).toEqual([ids[1], ids[2]]);
+        expect(claimed.every((d) => d.attemptLog.length === 0 && d.status === 'pending')).toBe(true);
+        expect((await store.claimDeliveries(T0 + 1000, 10, 'A', T0 + LEASE)).map((d) => d.deliveryId)).toEqual([ids[0]]);
+        expect(await store.claimDeliveries(T0 + 1000, 10, 'A', T0 + LEASE)).toEqual([]);
+        expect(await store.nextDueAt(T0 + 1000)).toBe(T0 + 5000);
+      });
+
+      it('when a delivery is leased by one owner, then another owner cannot claim it until the lease lapses', async () => {
+        const other = await h.open();
+        await register('a1', {}, false);
+        const { delivery } = await dispatch('a1');
+        expect((await store.claimDeliveries(T0, 10, 'A', T0 + 1000)).map((d) => d.deliveryId)).toEqual([delivery.deliveryId]);
+        expect(await other.claimDeliveries(T0 + 999, 10, 'B', T0 + 5000)).toEqual([]);
+        expect(await other.nextDueAt(T0 + 999)).toBeNull();
+        expect(await other.nextDueAt(T0 + 1001)).toBe(T0);
+        expect((await other.claimDeliveries(T0 + 1001, 10, 'B', T0 + 5000)).map((d) => d.deliveryId)).toEqual([delivery.deliveryId]);
+      });
+
+      it('when two owners claim at the same time through separate handles, then no delivery goes to both', async () => {
+        const other = await h.open();
+        await register('a1', {}, false);
+        const all = new Set<string>();
+        for (let i = 0; i < 40; i++) all.add((await dispatch('a1')).delivery.deliveryId);
+        const takeAll = async (s: Store, owner: string) => {
+          const got: string[] = [];
+          for (;;) {
+            const batch = await s.claimDeliveries(T0, 3, owner, T0 + LEASE);
+            if (batch.length === 0) return got;
+            got.push(...batch.map((d) => d.deliveryId));
+          }
+        };
+        const [a, b] = await Promise.all([takeAll(store, 'A'), takeAll(other, 'B')]);
+        expect(new Set([...a, ...b]).size).toBe(a.length + b.length);
+        expect(new Set([...a, ...b])).toEqual(all);
+      });
+
+      it('when targets are to be skipped, then deliveries to them stay for later, matched by URL prefix', async () => {
+        await register('a1', { contactEndpoint: 'http://10.0.0.5:8000/tasks' }, false);
+        await register('a2', { contactEndpoint: 'http://10.0.0.50:8000/tasks' }, false);
+        const t1 = newTask('a1');
+        const toBusy = { ...taskDelivery(t1), targetUrl: 'http://10.0.0.5:8000/tasks' };
+        await store.createTask({ task: t1, delivery: toBusy, idempotencyKey: null, requestHash: 'h' });
+        const t2 = newTask('a2');
+        const toOther = { ...taskDelivery(t2), targetUrl: 'http://10.0.0.50:8000/tasks' };
+        await store.createTask({ task: t2, delivery: toOther, idempotencyKey: null, requestHash: 'h' });
+        const claimed = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE, ['http://10.0.0.5:8000/']);
+        expect(claimed.map((d) => d.deliveryId)).toEqual([toOther.deliveryId]);
+        expect((await store.claimDeliveries(T0, 10, 'A', T0 + LEASE, [])).map((d) => d.deliveryId)).toEqual([toBusy.deliveryId]);
+      });
+
+      it('when leases are released, then another owner can claim at once', async () => {
+        await register('a1', {}, false);
+        const { delivery } = await dispatch('a1');
+        await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        await store.releaseLeases('someone-else');
+        expect(await store.claimDeliveries(T0, 10, 'B', T0 + LEASE)).toEqual([]);
+        await store.releaseLeases('A');
+        expect((await store.claimDeliveries(T0, 10, 'B', T0 + LEASE)).map((d) => d.deliveryId)).toEqual([delivery.deliveryId]);
+      });
+    });
+
+    describe('recordAttempt', () => {
+      it('when an attempt will be retried, then it is logged, the lease ends and the next attempt waits', async () => {
+        await register('a1');
+        const [d] = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0 + 1, 503, 'HTTP 503: busy'), { outcome: 'retry', nextAttemptAt: T0 + 5000 });
+        const after = await store.getDelivery(d!.deliveryId);
+        expect(after).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 5000, lastStatusCode: 503, lastError: 'HTTP 503: busy', lastLatencyMs: 12.5, updatedAt: iso(T0 + 1) });
+        expect(after?.attemptLog).toEqual([{ attempt: 1, at: iso(T0 + 1), statusCode: 503, latencyMs: 12.5, error: 'HTTP 503: busy' }]);
+        expect(await store.claimDeliveries(T0 + 4999, 10, 'B', T0 + LEASE)).toEqual([]);
+        expect((await store.claimDeliveries(T0 + 5000, 10, 'B', T0 + LEASE)).map((x) => x.attempts)).toEqual([1]);
+      });
+
+      it('when the lease lapsed and another owner took over, then the first owner\'s late attempt is ignored', async () => {
+        const other = await h.open();
+        await register('a1', {}, false);
+        const { delivery, task } = await dispatch('a1');
+        await store.claimDeliveries(T0, 10, 'A', T0 + 1000);
+        await other.claimDeliveries(T0 + 2000, 10, 'B', T0 + LEASE);
+        await store.recordAttempt(delivery.deliveryId, 'A', attemptAt(T0 + 2500), { outcome: 'succeeded' });
+        expect(await store.getDelivery(delivery.deliveryId)).toMatchObject({ status: 'pending', attempts: 0, attemptLog: [] });
+        expect((await store.getTask(task.taskId))?.status).toBe('queued');
+        await other.recordAttempt(delivery.deliveryId, 'B', attemptAt(T0 + 2600), { outcome: 'succeeded' });
+        expect(await store.getDelivery(delivery.deliveryId)).toMatchObject({ status: 'succeeded', attempts: 1 });
+        expect(await store.getTask(task.taskId)).toMatchObject({ status: 'delivered', deliveredAt: iso(T0 + 2600) });
+      });
+
+      it('when a task delivery succeeds, then the task is delivered (but a task the agent already reported keeps its status)', async () => {
+        await register('a1', {}, false);
+        const a = await dispatch('a1');
+        const b = await dispatch('a1');
+        await store.reportTask({ taskId: b.task.taskId, status: 'finished', hasResult: false, now: iso(T0 + 1) });
+        await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0 + 2), { outcome: 'succeeded' });
+        await store.recordAttempt(b.delivery.deliveryId, 'A', attemptAt(T0 + 2), { outcome: 'succeeded' });
+        expect(await store.getTask(a.task.taskId)).toMatchObject({ status: 'delivered', deliveredAt: iso(T0 + 2), updatedAt: iso(T0 + 2) });
+        expect(await store.getTask(b.task.taskId)).toMatchObject({ status: 'finished', deliveredAt: iso(T0 + 1) });
+        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 0 });
+      });
+
+      it('when a task delivery fails for good, then the task fails and its state report is queued, unless the agent reported first', async () => {
+        await register('a1', {}, false);
+        const a = await dispatch('a1');
+        const b = await dispatch('a1');
+        await store.reportTask({ taskId: b.task.taskId, status: 'running', hasResult: false, now: iso(T0 + 1) });
+        await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        const error = { code: 'undeliverable', message: 'gave up' };
+        const reportA = stateReport(a.task);
+        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0 + 2, 500, 'HTTP 500'), { outcome: 'failed', taskFailure: { error, report: reportA } });
+        await store.recordAttempt(b.delivery.deliveryId, 'A', attemptAt(T0 + 2, 500, 'HTTP 500'), { outcome: 'failed', taskFailure: { error, report: stateReport(b.task) } });
+        expect(await store.getTask(a.task.taskId)).toMatchObject({ status: 'failed', error, finishedAt: iso(T0 + 2) });
+        expect((await store.getTask(b.task.taskId))?.status).toBe('running');
+        expect(await store.getDelivery(a.delivery.deliveryId)).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 500 });
+        const reports = (await store.listDeliveries({ limit: 10 }, { kind: 'opscore.state' })).items;
+        expect(reports.map((d) => d.deliveryId)).toEqual([reportA.deliveryId]);
+        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 1 });
+      });
+
+      it('when the delivery is unknown or no longer pending, then recording does nothing', async () => {
+        await expect(store.recordAttempt('dlv_unknown', 'A', attemptAt(T0), { outcome: 'succeeded' })).resolves.toBeUndefined();
+        await register('a1');
+        const [d] = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0), { outcome: 'succeeded' });
+        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0 + 1, 500), { outcome: 'failed' });
+        expect(await store.getDelivery(d!.deliveryId)).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200 });
+      });
+    });
+
+    describe('redeliver', () => {
+      it('when the delivery is unknown or still pending, then not-found or conflict', async () => {
+        expect(await store.redeliver('dlv_nope', T0, iso(T0))).toEqual({ outcome: 'not-found' });
+        await register('a1');
+        const [d] = await allDeliveries();
+        expect(await store.redeliver(d!.deliveryId, T0, iso(T0))).toMatchObject({ outcome: 'conflict' });
+      });
+
+      it('when a finished webhook is redelivered, then it is pending again with a fresh retry budget and its log kept', async () => {
+        await register('a1');
+        const [d] = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0, 503), { outcome: 'retry', nextAttemptAt: T0 + 10 });
+        await store.claimDeliveries(T0 + 10, 10, 'A', T0 + LEASE);
+        await store.recordAttempt(d!.deliveryId, 'A', { ...attemptAt(T0 + 10, 400, 'HTTP 400') }, { outcome: 'failed' });
+        const res = await store.redeliver(d!.deliveryId, T0 + 100, iso(T0 + 100));
+        expect(res.outcome).toBe('requeued');
+        const again = res.outcome === 'requeued' ? res.delivery : null;
+        expect(again).toMatchObject({ status: 'pending', attempts: 2, retryBase: 2, nextAttemptAt: T0 + 100, expiresAt: null, updatedAt: iso(T0 + 100) });
+        expect(again?.attemptLog.map((a) => a.statusCode)).toEqual([503, 400]);
+        const [claimed] = await store.claimDeliveries(T0 + 100, 10, 'B', T0 + LEASE);
+        expect(claimed?.deliveryId).toBe(d!.deliveryId);
+        await store.recordAttempt(d!.deliveryId, 'B', attemptAt(T0 + 101), { outcome: 'succeeded' });
+        expect((await store.getDelivery(d!.deliveryId))?.attemptLog.map((a) => a.attempt)).toEqual([1, 2, 3]);
+      });
+
+      it('when a failed task delivery is redelivered after its task ended, then it is a conflict; while still queued, it is requeued', async () => {
+        await register('a1', {}, false);
+        const a = await dispatch('a1');
+        const b = await dispatch('a1');
+        await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        const error = { code: 'undeliverable', message: 'gave up' };
+        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0, 500), { outcome: 'failed', taskFailure: { error, report: null } });
+        await store.recordAttempt(b.delivery.deliveryId, 'A', attemptAt(T0, 500), { outcome: 'failed' });
+        expect(await store.redeliver(a.delivery.deliveryId, T0, iso(T0))).toMatchObject({ outcome: 'conflict', reason: expect.stringContaining('failed') });
+        expect(await store.redeliver(b.delivery.deliveryId, T0, iso(T0))).toMatchObject({ outcome: 'requeued', delivery: { status: 'pending', retryBase: 1 } });
+      });
+    });
+
+    describe('listDeliveries and outboxDepth', () => {
+      it('when filtered and paged, then deliveries come newest first with their attempt logs', async () => {
+        await register('a1');
+        await register('a2');
+        const t = await dispatch('a1');
+        const [first] = await store.claimDeliveries(T0, 1, 'A', T0 + LEASE);
+        await store.recordAttempt(first!.deliveryId, 'A', attemptAt(T0), { outcome: 'succeeded' });
+        const p1 = await store.listDeliveries({ limit: 2 }, {});
+        const p2 = await store.listDeliveries({ limit: 2, cursor: p1.nextCursor! }, {});
+        expect([...p1.items, ...p2.items].map((d) => d.eventType)).toEqual(['TASK', 'REGISTER', 'REGISTER']);
+        expect(p2.nextCursor).toBeNull();
+        expect(p2.items[0]?.attemptLog).toHaveLength(1);
+        expect((await store.listDeliveries({ limit: 10 }, { kind: 'task.delivery' })).items.map((d) => d.deliveryId)).toEqual([t.delivery.deliveryId]);
+        expect((await store.listDeliveries({ limit: 10 }, { agentId: 'a2' })).items.map((d) => d.agentId)).toEqual(['a2']);
+        expect((await store.listDeliveries({ limit: 10 }, { status: 'succeeded' })).items.map((d) => d.deliveryId)).toEqual([first!.deliveryId]);
+        expect((await store.listDeliveries({ limit: 10 }, { status: 'pending', agentId: 'a1' })).items.map((d) => d.kind)).toEqual(['task.delivery']);
+        expect(await store.getDelivery('dlv_nope')).toBeNull();
+      });
+
+      it('when deliveries of each kind are pending, then outboxDepth counts them by kind', async () => {
+        await register('a1');
+        await register('a2');
+        const { task } = await dispatch('a1');
+        await dispatch('a1');
+        await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        await store.recordAttempt((await allDeliveries())[2]!.deliveryId, 'A', attemptAt(T0), { outcome: 'failed', taskFailure: { error: { message: 'x' }, report: stateReport(task) } });
+        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 2, 'task.delivery': 1, 'opscore.state': 1 });
+      });
+    });
+  });
+}
