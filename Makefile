@@ -14,7 +14,7 @@ export OPENAPI_GENERATOR_CLI_SEARCH_URL := DEFAULT
 
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore opscore-reference echo-agent test test-ts test-py test-deps run clean
+.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore opscore-reference echo-agent test test-ts test-pg test-py test-deps run clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,8 +53,9 @@ mock-agentkit: $(STAMP) ## Serve a Prism mock of AgentKit's API on 127.0.0.1:401
 mock-opscore: $(STAMP) ## Serve a Prism mock of Ops-Core's API on 127.0.0.1:4011 (MOCK_HOST, OPSCORE_MOCK_PORT)
 	$(NPX) prism mock --host $(MOCK_HOST) --port $(OPSCORE_MOCK_PORT) generated/openapi/opscore.yaml
 
-test-deps: ## Make sure the machine has what the tests need (Chromium for the /docs test)
+test-deps: ## Make sure the machine has what the tests need (Chromium for /docs, a running PostgreSQL)
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-postgres.sh
 
 test: $(STAMP) ## Everything CI checks: lint, check-generated, TypeScript tests, Python tests
 	$(MAKE) test-deps
@@ -65,6 +66,10 @@ test: $(STAMP) ## Everything CI checks: lint, check-generated, TypeScript tests,
 
 test-ts: $(STAMP) ## Run the TypeScript tests (vitest)
 	$(NPX) vitest run
+
+test-pg: $(STAMP) ## Run the store suite on SQLite and PostgreSQL and the multi-process replica tests
+	bash scripts/ensure-postgres.sh
+	$(NPX) vitest run test/store test/replicas
 
 test-py: $(STAMP) ## Run the Python tests (pytest) against the generated Python client
 	bash scripts/test-python.sh
