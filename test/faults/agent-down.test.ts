@@ -35,7 +35,7 @@ const AGENT_ID = 'down-agent';
 /** Task retry schedule: 4 attempts over 1.5 s (each delay ±20% jitter). */
 const TASK_SCHEDULE = [0, 0.25, 0.5, 0.75];
 /** Worker wake-up and a loaded machine: how late a failure may be reported past its budget. */
-const SLACK_MS = 4_000;
+const SLACK_MS = 5_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'agentkit-faults-down-'));
 let agentKit: RunningProcess | null = null;

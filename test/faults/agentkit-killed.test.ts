@@ -240,6 +240,8 @@ describe('fault: AgentKit killed with SIGKILL mid-flow, restarted on the same da
         () => `lifecycle events still missing at Ops-Core: ${missing().slice(0, 10).join('; ')} (${missing().length}); tasks without a terminal state: ${unended().length}\n${agentKit!.output().slice(-3000)}\n${opsLogger.lines.slice(-10).join('\n')}`,
         250,
       );
+      // Ops-Core only dispatches to idle agents: each SDK agent ends idle there.
+      await until(() => agents.every((a) => opsCore.received().states[a.agentId!]?.at(-1)?.state === 'idle'), 30_000, () => 'every SDK agent to end idle at Ops-Core', 250);
       const settledAt = since(started);
 
       // Lifecycle: every answered event arrived (above); nothing unexpected; each event under one

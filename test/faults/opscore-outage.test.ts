@@ -37,6 +37,8 @@ const REGISTRATIONS = envInt('FAULTS_OUTAGE_REGISTRATIONS', 30);
 const TASKS = envInt('FAULTS_OUTAGE_TASKS', 40);
 const BURST_MS = Math.max(100, envInt('FAULTS_OUTAGE_BURST_MS', 1500));
 const SDK_AGENTS = 2;
+/** Tasks for an agent that cannot be reached: AgentKit itself reports their `error` to Ops-Core. */
+const GONE_TASKS = 3;
 /** Retry-After sent with the 429s, in seconds. */
 const RETRY_AFTER = 1;
 
@@ -70,6 +72,7 @@ describe('fault: Ops-Core unreachable, then 5xx bursts and 429 with Retry-After'
         // A budget far longer than the outage (about 150 s): retries every 0.5 s.
         AGENTKIT_WEBHOOK_RETRY_SCHEDULE: schedule(300, 0.5),
         AGENTKIT_DELIVERY_TIMEOUT_MS: '2000',
+        AGENTKIT_TASK_RETRY_SCHEDULE: '0,0.2,0.2',
       });
       const base = agentKit.url;
       for (let i = 0; i < SDK_AGENTS; i++) {
@@ -106,8 +109,16 @@ describe('fault: Ops-Core unreachable, then 5xx bursts and 429 with Retry-After'
         expect(res.status).toBe(202);
         tasks.push({ taskId: (res.json as { taskId: string }).taskId, agentId, taskName });
       }
+      // An agent nobody answers for: AgentKit fails its tasks and reports error itself.
+      expect((await api(base, 'POST', '/v1/agents', { agentId: 'gone', agentName: 'gone', version: '1', contactEndpoint: 'http://127.0.0.1:9/tasks' })).status).toBe(201);
+      expected.set('gone', ['REGISTER']);
+      for (let i = 0; i < GONE_TASKS; i++) {
+        const res = await api(base, 'POST', '/v1/agents/gone/run', { task_name: 'echo', parameters: { i } });
+        expect(res.status).toBe(202);
+        tasks.push({ taskId: (res.json as { taskId: string }).taskId, agentId: 'gone', taskName: 'undeliverable' });
+      }
       const lifecycleEvents = [...expected.values()].reduce((n, l) => n + l.length, 0);
-      say(S, `${since(started)}: while Ops-Core is unreachable: ${lifecycleEvents} lifecycle events (${REGISTRATIONS + SDK_AGENTS} REGISTER, ${leaving.length} DEREGISTER) and ${TASKS} tasks over ${SDK_AGENTS} SDK agents`);
+      say(S, `${since(started)}: while Ops-Core is unreachable: ${lifecycleEvents} lifecycle events (${REGISTRATIONS + SDK_AGENTS + 1} REGISTER, ${leaving.length} DEREGISTER), ${TASKS} tasks over ${SDK_AGENTS} SDK agents, ${GONE_TASKS} tasks AgentKit cannot deliver`);
 
       // The outage lasts until AgentKit has run every task to its end (it does not need Ops-Core
       // for that) and has tried the first lifecycle webhook of each agent registered since at least twice.
@@ -117,10 +128,10 @@ describe('fault: Ops-Core unreachable, then 5xx bursts and 429 with Retry-After'
           const ended = (await listAllTasks(base)).filter((t) => t.status === 'finished' || t.status === 'failed').length;
           const pending = await listAll<{ attempts: number }>(base, '/v1/webhook-deliveries', { kind: 'agent.lifecycle', status: 'pending' });
           tried = pending.filter((d) => d.attempts >= 2).length;
-          return ended === TASKS && tried >= REGISTRATIONS;
+          return ended === TASKS + GONE_TASKS && tried >= REGISTRATIONS + 1;
         },
         60_000,
-        () => `tasks to end in AgentKit and webhooks to be retried (${tried}/${REGISTRATIONS} retried twice)`,
+        () => `tasks to end in AgentKit and webhooks to be retried (${tried}/${REGISTRATIONS + 1} retried twice)`,
         200,
       );
       expect(opsCore.received().requests.length, 'requests reached Ops-Core while it was down').toBe(before);
@@ -196,12 +207,21 @@ describe('fault: Ops-Core unreachable, then 5xx bursts and 429 with Retry-After'
         expect(new Set(keys).size, `${agentId}: the same report arrived twice`).toBe(keys.length);
         const times = list.map((s) => Date.parse(s.timestamp));
         expect(times, `${agentId}: reports out of order`).toEqual([...times].sort((a, b) => a - b));
-        expect(list[0]!.state).toBe('idle');
+        if (agentId.startsWith('sdk-')) expect(list[0]!.state).toBe('idle');
       }
       for (const t of tasks) {
         const states = (byTask.get(t.taskId) ?? []).map((s) => `${s.agentId}:${s.state}`);
-        expect(states, `task ${t.taskId}`).toEqual([`${t.agentId}:active`, `${t.agentId}:${t.taskName === 'echo' ? 'finished' : 'error'}`]);
+        if (t.agentId === 'gone') {
+          expect(states, `task ${t.taskId}`).toEqual(['gone:error']);
+          expect(byTask.get(t.taskId)![0]!.details).toMatchObject({ taskId: t.taskId, reportedBy: 'agentkit' });
+        } else {
+          expect(states, `task ${t.taskId}`).toEqual([`${t.agentId}:active`, `${t.agentId}:${t.taskName === 'echo' ? 'finished' : 'error'}`]);
+        }
       }
+      // AgentKit's own reports: one accepted per task, each under its own webhook-id.
+      const goneAccepted = snapshot.requests.filter((r) => r.path === '/v1/opscore/agent/gone/state' && r.status === 202);
+      expect(goneAccepted.every((r) => r.webhookId !== null)).toBe(true);
+      expect(new Set(goneAccepted.map((r) => r.webhookId)).size).toBe(GONE_TASKS);
 
       // Retry-After: after a 429, the same delivery (AgentKit: same webhook-id; SDK: the agent's
       // next report) was not tried again sooner. 50 ms of slack for timer granularity.
@@ -229,7 +249,7 @@ describe('fault: Ops-Core unreachable, then 5xx bursts and 429 with Retry-After'
       say(
         S,
         `checked: ${lifecycleEvents} lifecycle events arrived once each by webhook-id (${snapshot.notifications.length} notifications, ${distinct} distinct ids, ${redelivered} redeliveries); ` +
-          `${reports} state reports from the SDK, no duplicates, in order; ${TASKS} tasks with one outcome each; ` +
+          `${reports} state reports (SDK and AgentKit), no duplicates, in order; ${TASKS + GONE_TASKS} tasks with one outcome each; ` +
           `${requests.length} requests at Ops-Core, ${injected.length} injected failures (${byStatus.join(', ')}); Retry-After honoured ${honoured} times; total ${since(started)}`,
       );
     },
