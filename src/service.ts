@@ -9,6 +9,7 @@ import { systemClock } from './domain/clock.js';
 import { DeliveryUseCases } from './domain/deliveries.js';
 import { TaskUseCases } from './domain/tasks.js';
 import { createApp } from './http/app.js';
+import { answerMalformedRequests } from './http/client-error.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStore } from './store/index.js';
@@ -90,6 +91,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         s.once('error', reject);
       });
       server.keepAliveTimeout = 65_000;
+      answerMalformedRequests(server);
       const { port } = server.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -11,6 +11,7 @@ import { bundledSpecPath } from '../spec-files.js';
 import type { Store } from '../store/types.js';
 import { requireApiKey } from './auth.js';
 import { errorHandler, notFoundHandler } from './problem.js';
+import { checkJsonBody, strictQueryNumbers } from './request-limits.js';
 import { agentRoutes } from './routes/agents.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { docsRoutes } from './routes/docs.js';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/v1', requireApiKey(deps.apiKeys));
   app.use(express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true }));
+  app.use(checkJsonBody());
   app.use(
     OpenApiValidator.middleware({
       apiSpec: bundledSpecPath('agentkit'),
@@ -90,6 +92,7 @@ export function createApp(deps: AppDeps): Express {
       ignoreUndocumented: false,
     }),
   );
+  app.use(strictQueryNumbers());
 
   app.use(agentRoutes(deps.agents, deps.tasks));
   app.use(taskRoutes(deps.tasks));

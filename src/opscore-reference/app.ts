@@ -257,6 +257,11 @@ export function createOpsCoreReference(options: OpsCoreReferenceOptions): OpsCor
     res.json(state);
   });
 
+  // Whatever no route took (e.g. the request target `*`) is FastAPI's 404.
+  app.use((_req, res) => {
+    res.status(404).json({ detail: 'Not Found' });
+  });
+
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: unknown }).status;
     const issues = (err as { errors?: ValidatorIssue[] }).errors;
@@ -264,6 +269,11 @@ export function createOpsCoreReference(options: OpsCoreReferenceOptions): OpsCor
     if (status === 405) return res.status(405).json({ detail: 'Method Not Allowed' });
     if (status === 413) return res.status(413).json({ detail: 'Request Entity Too Large' });
     if ((status === 400 || status === 415) && Array.isArray(issues)) return res.status(422).json(validationBody(issues));
+    // Other client errors raised before the routes (an undecodable Content-Encoding, a path that is
+    // not valid percent-encoding): answered as such, with FastAPI's shape, not as a 500.
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return res.status(status).json({ detail: err instanceof Error && err.message ? err.message : 'Bad Request' });
+    }
     logger.error({ err: err instanceof Error ? err.message : String(err), issues }, 'Reference Ops-Core failed');
     res.status(500).json({ detail: 'Internal Server Error' });
   });

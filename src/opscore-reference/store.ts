@@ -52,6 +52,20 @@ export interface ReceivedSnapshot {
 
 const MAX_REQUESTS = 10_000;
 
+/**
+ * Ops-Core parses the timestamp into a datetime and answers it in ISO 8601 form, so forms the
+ * update accepts but that are not RFC 3339 date-times (a space for `T`, no seconds, `+hhmm`) are
+ * rewritten as pydantic writes them (`2026-11-24 08:15+0100` -> `2026-11-24T08:15:00+01:00`).
+ * Anything else is kept as sent.
+ */
+export function asDateTime(timestamp: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?$/.exec(timestamp);
+  if (!m || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(timestamp)) return timestamp;
+  const [, date, hh, mm, ss = '00', fraction = '', zone] = m;
+  const offset = zone === undefined ? '' : /z/i.test(zone) ? 'Z' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  return `${date}T${hh}:${mm}:${ss}${fraction}${offset === '+00:00' || offset === '-00:00' ? 'Z' : offset}`;
+}
+
 /** The reference Ops-Core's memory: registered agents, their states, and what arrived. */
 export class ReferenceStore {
   readonly #agents = new Map<string, { details: AgentRegistrationDetails; registeredAt: string }>();
@@ -82,9 +96,10 @@ export class ReferenceStore {
 
   recordState(update: AgentStateUpdatePayload): void {
     const details = update.details ?? null;
-    this.#current.set(update.agentId, { agentId: update.agentId, state: update.state, details, timestamp: update.timestamp });
+    const timestamp = asDateTime(update.timestamp);
+    this.#current.set(update.agentId, { agentId: update.agentId, state: update.state, details, timestamp });
     const list = this.#states.get(update.agentId) ?? [];
-    list.push({ state: update.state, details, timestamp: update.timestamp, receivedAt: new Date().toISOString() });
+    list.push({ state: update.state, details, timestamp, receivedAt: new Date().toISOString() });
     this.#states.set(update.agentId, list);
   }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createAgentKitClient, type AgentKitClient } from '../clients/agentkit.js';
 import { createOpsCoreClient } from '../clients/opscore.js';
+import { answerMalformedRequests } from '../http/client-error.js';
 import { WebhookVerifier } from '../signing/webhook-signature.js';
 import { AgentKitReporter } from './agentkit-reporter.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
@@ -138,6 +139,7 @@ export function createAgent(options: AgentOptions): Agent {
       logger: log,
     });
     server = createServer(app);
+    answerMalformedRequests(server);
     const address = await listen(server, cfg.port, cfg.host);
     const url = localUrl(cfg.host, address.port);
     const contactEndpoint = `${cfg.publicUrl ?? url}${cfg.taskPath}`;
