@@ -277,8 +277,10 @@ export class SqliteStore implements Store {
   async claimDeliveries(now: number, limit: number, owner: string, leaseUntil: number, skipTargets: readonly string[] = []): Promise<DeliveryRecord[]> {
     return this.#immediate(() => {
       const skip = skipTargets.length > 0;
+      // INDEXED BY: without statistics SQLite picks deliveries_by_status, reads every pending row and
+      // sorts them (O(backlog) per claim); deliveries_due walks due rows in order and stops at LIMIT.
       const rows = this.#sql(
-        `SELECT d.* FROM deliveries d
+        `SELECT d.* FROM deliveries d INDEXED BY deliveries_due
          WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
            AND (d.order_key IS NULL OR d.seq = (
              SELECT MIN(o.seq) FROM deliveries o WHERE o.order_key = d.order_key AND o.status = 'pending'))${
@@ -322,8 +324,12 @@ export class SqliteStore implements Store {
   }
 
   async nextDueAt(now: number): Promise<number | null> {
-    const row = this.#sql("SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?)").get(now) as { t: number | null };
-    return row.t;
+    // The first unleased row in deliveries_due order: stops there instead of aggregating every pending row.
+    const row = this.#sql(
+      `SELECT next_attempt_at AS t FROM deliveries INDEXED BY deliveries_due
+       WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT 1`,
+    ).get(now) as { t: number } | undefined;
+    return row?.t ?? null;
   }
 
   async releaseLeases(owner: string): Promise<void> {
