@@ -14,7 +14,7 @@ export OPENAPI_GENERATOR_CLI_SEARCH_URL := DEFAULT
 
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore opscore-reference echo-agent test test-ts test-pg test-py test-deps run clean
+.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore opscore-reference echo-agent test test-ts test-pg test-py test-deps run fuzz clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -73,6 +73,11 @@ test-pg: $(STAMP) ## Run the store suite on SQLite and PostgreSQL and the multi-
 
 test-py: $(STAMP) ## Run the Python tests (pytest) against the generated Python client
 	bash scripts/test-python.sh
+
+FUZZ_REQUESTS ?= 20000
+FUZZ_SEED ?=
+fuzz: $(STAMP) ## Fuzz the three APIs longer: make fuzz FUZZ_REQUESTS=50000 FUZZ_SEED=n
+	FUZZ_REQUESTS=$(FUZZ_REQUESTS) FUZZ_SEED=$(FUZZ_SEED) $(NPX) vitest run test/fuzz
 
 clean: ## Remove build output, local data and downloaded tools
 	rm -rf dist data .tools

@@ -52,6 +52,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     timeoutMs: config.deliveryTimeoutMs,
     concurrency: config.deliveryConcurrency,
     leaseMs: config.leaseMs,
+    perTargetConcurrency: config.deliveryTargetConcurrency,
+    taskOutcomeGraceMs: config.taskOutcomeGraceMs,
     ...(overrides.pollIntervalMs !== undefined ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
   });
   const queued = () => worker.wake();

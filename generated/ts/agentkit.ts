@@ -615,7 +615,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request does not match the API description. */
+        /** @description The request does not match the API description (also: bodies nested more than 100 levels deep, strings with unpaired surrogates, numeric query values not written as plain decimals). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;

@@ -27,6 +27,10 @@ export interface Config {
   deliveryTimeoutMs: number;
   /** `AGENTKIT_DELIVERY_CONCURRENCY`: outgoing requests in flight at once. Default 32. */
   deliveryConcurrency: number;
+  /** `AGENTKIT_DELIVERY_TARGET_CONCURRENCY`: attempts in flight to one host:port. Default concurrency / 8. */
+  deliveryTargetConcurrency: number;
+  /** `AGENTKIT_TASK_OUTCOME_GRACE_MS`: wait past a delivered task's deadline for the agent's outcome before failing it. Default 30000. */
+  taskOutcomeGraceMs: number;
   /** `AGENTKIT_MAX_BODY_BYTES`: largest accepted request body. Default 1048576 (1 MiB). */
   maxBodyBytes: number;
   /** `AGENTKIT_AGENT_HOSTS`: optional allowlist of agent hosts (names, IPs or CIDRs). */
@@ -132,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
   const sync = (text(env, 'AGENTKIT_SQLITE_SYNCHRONOUS') ?? 'NORMAL').toUpperCase();
   if (sync !== 'NORMAL' && sync !== 'FULL') throw new ConfigError(`AGENTKIT_SQLITE_SYNCHRONOUS must be NORMAL or FULL, got "${sync}"`);
   const deliveryTimeoutMs = integer(env, 'AGENTKIT_DELIVERY_TIMEOUT_MS', 10_000, 1, 600_000);
+  const deliveryConcurrency = integer(env, 'AGENTKIT_DELIVERY_CONCURRENCY', 32, 1, 1024);
   const leaseMs = integer(env, 'AGENTKIT_LEASE_MS', deliveryTimeoutMs + 30_000, 1, 3_600_000);
   if (leaseMs <= deliveryTimeoutMs) {
     throw new ConfigError(`AGENTKIT_LEASE_MS (${leaseMs}) must be longer than AGENTKIT_DELIVERY_TIMEOUT_MS (${deliveryTimeoutMs}), or another process could take over a delivery still in flight`);
@@ -148,7 +153,9 @@ export function loadConfig(env: Env = process.env): Config {
     webhookRetrySchedule: schedule(env, 'AGENTKIT_WEBHOOK_RETRY_SCHEDULE', DEFAULT_WEBHOOK_RETRY_SCHEDULE),
     taskRetrySchedule: schedule(env, 'AGENTKIT_TASK_RETRY_SCHEDULE', DEFAULT_TASK_RETRY_SCHEDULE),
     deliveryTimeoutMs,
-    deliveryConcurrency: integer(env, 'AGENTKIT_DELIVERY_CONCURRENCY', 32, 1, 1024),
+    deliveryConcurrency,
+    deliveryTargetConcurrency: integer(env, 'AGENTKIT_DELIVERY_TARGET_CONCURRENCY', Math.ceil(deliveryConcurrency / 8), 1, 1024),
+    taskOutcomeGraceMs: integer(env, 'AGENTKIT_TASK_OUTCOME_GRACE_MS', 30_000, 0, 86_400_000),
     maxBodyBytes: integer(env, 'AGENTKIT_MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     agentHosts: (text(env, 'AGENTKIT_AGENT_HOSTS') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     validateResponses: flag(env, 'AGENTKIT_VALIDATE_RESPONSES', env.NODE_ENV !== 'production'),

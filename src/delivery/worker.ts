@@ -8,6 +8,8 @@ import { HttpSender, describeNetworkError } from './http-sender.js';
 import { classifyStatus, nextAttemptAt, parseRetryAfter } from './retry-policy.js';
 
 const MIN_SLEEP_MS = 20;
+/** How often the worker looks for delivered tasks past their deadline, ms. */
+const SWEEP_INTERVAL_MS = 1000;
 
 /**
  * What a delivery's target is for the per-target limit: its URL up to the first `/` after the
@@ -42,6 +44,11 @@ export interface DeliveryWorkerOptions {
   /** Longest sleep between looks at the outbox when nothing wakes the worker, ms. Default 1000. */
   pollIntervalMs?: number;
   /**
+   * How long after a delivered task's deadline AgentKit waits for the agent's own outcome
+   * before it fails the task and reports `error` itself (the agent may have died). Default 30000.
+   */
+  taskOutcomeGraceMs?: number;
+  /**
    * How long a claimed delivery stays this worker's, ms; another process takes it over
    * after that. Must exceed `timeoutMs`. Default `timeoutMs` + 30000.
    */
@@ -68,6 +75,7 @@ export class DeliveryWorker {
   #wakeRequested = false;
   #wake: (() => void) | null = null;
   #lastLoopAt = 0;
+  #lastSweepAt = 0;
 
   constructor(options: DeliveryWorkerOptions) {
     this.#o = options;
@@ -115,6 +123,7 @@ export class DeliveryWorker {
     while (this.#running) {
       this.#lastLoopAt = Date.now();
       this.#wakeRequested = false;
+      if (this.#lastLoopAt - this.#lastSweepAt >= SWEEP_INTERVAL_MS) await this.#expireOverdueTasks();
       let claimedFull = false;
       let targetsBusy = false;
       try {
@@ -149,6 +158,22 @@ export class DeliveryWorker {
         if (due !== null) sleepMs = Math.max(MIN_SLEEP_MS, Math.min(poll, due - Date.now()));
       }
       await this.#sleep(sleepMs);
+    }
+  }
+
+  /** Fails tasks whose agent took them but never reported an outcome by deadline + grace. */
+  async #expireOverdueTasks(): Promise<void> {
+    this.#lastSweepAt = Date.now();
+    const now = new Date(this.#lastSweepAt);
+    const cutoff = new Date(now.getTime() - (this.#o.taskOutcomeGraceMs ?? 30_000)).toISOString();
+    const error = { code: 'timeout', message: 'The agent reported no outcome before the task deadline (it may have stopped)' };
+    try {
+      const ended = await this.#o.store.expireOverdueTasks(cutoff, now.toISOString(), error, (task) => taskErrorReport(this.#o.targets, task, error, now), 100);
+      if (ended.length === 0) return;
+      this.#o.logger.warn({ tasks: ended.map((t) => t.taskId) }, 'tasks ended failed: no outcome from their agent by the deadline; error reported to Ops-Core');
+      this.#wakeRequested = true;
+    } catch (err) {
+      this.#o.logger.error({ err }, 'could not look for overdue tasks; trying again');
     }
   }
 

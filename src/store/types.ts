@@ -226,4 +226,10 @@ export interface Store {
   redeliver(deliveryId: string, now: number, nowIso: string): Promise<RedeliverResult>;
   /** Number of pending deliveries, by kind. */
   outboxDepth(): Promise<Record<DeliveryKind, number>>;
+  /**
+   * Ends tasks the agent took (`delivered` or `running`) whose deadline passed before
+   * `cutoff` (ISO) without an outcome: `failed` with `error`, and `report` queued for each,
+   * in one transaction per batch of at most `limit`. Returns the tasks it ended.
+   */
+  expireOverdueTasks(cutoff: string, now: string, error: TaskError, report: (task: TaskRecord) => NewDelivery | null, limit: number): Promise<TaskRecord[]>;
 }

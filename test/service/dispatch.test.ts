@@ -131,6 +131,31 @@ describe('task delivery to the agent', () => {
   });
 });
 
+describe('tasks the agent took but never finished', () => {
+  it('when a delivered task passes its deadline with no outcome from the agent, then AgentKit fails it and reports error to Ops-Core', async () => {
+    await setup({ AGENTKIT_TASK_OUTCOME_GRACE_MS: '200' });
+    agent.answer(() => ({ status: 202 })); // accepts, then (as if it crashed) never reports
+    const { data: task } = await dispatch({ task_name: 'echo', timeout_seconds: 1, opscore_task_id: 't-lost' });
+    await taskStatus(task!.taskId, 'delivered');
+    const failed = await taskStatus(task!.taskId, 'failed');
+    expect(failed.error).toMatchObject({ code: 'timeout' });
+    await opsCore.waitFor(() => opsCore.requests.length === 1);
+    expect(opsCore.requests[0]!.json).toMatchObject({ agentId: 'worker-1', state: 'error', details: { taskId: task!.taskId, opscore_task_id: 't-lost' } });
+  });
+
+  it('when the agent reports its outcome in time, then the watchdog leaves the task alone', async () => {
+    await setup({ AGENTKIT_TASK_OUTCOME_GRACE_MS: '0' });
+    agent.answer(() => ({ status: 202 }));
+    const { data: task } = await dispatch({ task_name: 'echo', timeout_seconds: 1 });
+    await taskStatus(task!.taskId, 'delivered');
+    await ak.client.POST('/v1/tasks/{taskId}/reports', { params: { path: { taskId: task!.taskId } }, body: { status: 'finished', result: 'ok' } });
+    // Well past the deadline, the task is still finished and nothing was reported by AgentKit.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await ak.client.GET('/v1/tasks/{taskId}', { params: { path: { taskId: task!.taskId } } })).data?.status).toBe('finished');
+    expect(opsCore.requests).toHaveLength(0);
+  });
+});
+
 describe('Idempotency-Key', () => {
   it('when the same key comes with the same body, then the same task is returned and only one is delivered', async () => {
     await setup();

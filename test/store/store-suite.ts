@@ -662,5 +662,36 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 2, 'task.delivery': 1, 'opscore.state': 1 });
       });
     });
+
+    describe('expireOverdueTasks', () => {
+      it('when delivered or running tasks pass their deadline without an outcome, then only those fail, each with its report', async () => {
+        await register('a1', {}, false);
+        const deadline = iso(T0 + 1000);
+        const delivered = await dispatch('a1', null, 'h', { deadline });
+        const running = await dispatch('a1', null, 'h', { deadline });
+        const queued = await dispatch('a1', null, 'h', { deadline });
+        const finished = await dispatch('a1', null, 'h', { deadline });
+        const later = await dispatch('a1', null, 'h', { deadline: iso(T0 + 60_000) });
+        const noDeadline = await dispatch('a1');
+        await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        for (const t of [delivered, running, finished, later, noDeadline]) {
+          await store.recordAttempt(t.delivery.deliveryId, 'A', attemptAt(T0 + 1), { outcome: 'succeeded' });
+        }
+        await store.reportTask({ taskId: running.task.taskId, status: 'running', hasResult: false, now: iso(T0 + 2) });
+        await store.reportTask({ taskId: finished.task.taskId, status: 'finished', hasResult: true, result: 1, now: iso(T0 + 2) });
+        const error = { code: 'timeout', message: 'no outcome' };
+        const ended = await store.expireOverdueTasks(iso(T0 + 5000), iso(T0 + 35_000), error, (t) => stateReport(t), 100);
+        expect(ended.map((t) => t.taskId).sort()).toEqual([delivered.task.taskId, running.task.taskId].sort());
+        for (const t of [delivered, running]) {
+          expect(await store.getTask(t.task.taskId)).toMatchObject({ status: 'failed', error, finishedAt: iso(T0 + 35_000) });
+        }
+        expect((await store.getTask(queued.task.taskId))?.status).toBe('queued');
+        expect((await store.getTask(finished.task.taskId))?.status).toBe('finished');
+        expect((await store.getTask(later.task.taskId))?.status).toBe('delivered');
+        expect((await store.getTask(noDeadline.task.taskId))?.status).toBe('delivered');
+        expect((await store.outboxDepth())['opscore.state']).toBe(2);
+        expect(await store.expireOverdueTasks(iso(T0 + 5000), iso(T0 + 36_000), error, (t) => stateReport(t), 100)).toEqual([]);
+      });
+    });
   });
 }

@@ -92,4 +92,10 @@ export const postgresMigrations: ReadonlyArray<{ version: number; sql: string }>
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE INDEX tasks_open_by_deadline ON tasks(deadline) WHERE status IN ('delivered', 'running') AND deadline IS NOT NULL;
+    `,
+  },
 ];

@@ -458,6 +458,26 @@ export class PostgresStore implements Store {
     });
   }
 
+  async expireOverdueTasks(cutoff: string, now: string, error: TaskError, report: (task: TaskRecord) => NewDelivery | null, limit: number): Promise<TaskRecord[]> {
+    return this.#tx(async (c) => {
+      // SKIP LOCKED: a task another replica is expiring (or an agent is reporting on) right now is left to it.
+      const overdue = await rows<{ task_id: string }>(
+        c,
+        `SELECT task_id FROM tasks WHERE status IN ('delivered', 'running') AND deadline IS NOT NULL AND deadline < $1
+         ORDER BY deadline LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [cutoff, limit],
+      );
+      const ended: TaskRecord[] = [];
+      for (const { task_id } of overdue) {
+        const task = await this.#failTask(c, task_id, error, now);
+        const delivery = report(task);
+        if (delivery) await this.#insertDelivery(c, delivery);
+        ended.push(task);
+      }
+      return ended;
+    });
+  }
+
   async outboxDepth(): Promise<Record<DeliveryKind, number>> {
     const found = await rows<{ kind: DeliveryKind; n: number }>(this.#pool, "SELECT kind, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY kind");
     const depth: Record<DeliveryKind, number> = { 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 0 };

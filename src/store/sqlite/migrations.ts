@@ -85,4 +85,10 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; sql: string }> =
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE INDEX tasks_open_by_deadline ON tasks(deadline) WHERE status IN ('delivered', 'running') AND deadline IS NOT NULL;
+    `,
+  },
 ];

@@ -20,6 +20,7 @@ import type {
   RegisterResult,
   Store,
   TaskFilter,
+  TaskError,
   TaskRecord,
   TaskReportInput,
   TaskReportResult,
@@ -55,8 +56,10 @@ export class SqliteStore implements Store {
   readonly #db: Db;
   /** Prepared statements by SQL text: preparing costs more than running, so each is prepared once. */
   readonly #statements = new Map<string, Statement>();
-  /** Runs a function in BEGIN IMMEDIATE ... COMMIT (one wrapper, made once, instead of one per call). */
+  /** Runs a function in BEGIN IMMEDIATE ... COMMIT (one wrapper, made once, instead of one per call); in a SAVEPOINT when a transaction is open. */
   readonly #immediate: <T>(fn: () => T) => T;
+  /** Writes waiting for the next group commit (see {@link SqliteStore.#write}). */
+  #queued: Array<{ fn: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -67,6 +70,45 @@ export class SqliteStore implements Store {
     this.#db.pragma('busy_timeout = 5000');
     const run = this.#db.transaction((fn: () => unknown) => fn());
     this.#immediate = <T>(fn: () => T) => run.immediate(fn) as T;
+  }
+
+  /**
+   * Group commit: a write runs in one transaction with the other writes asked for in the same
+   * turn of the event loop, each in its own SAVEPOINT (a failing write undoes only itself), and
+   * its promise settles once that transaction committed. Under load many commits (each a WAL
+   * append, now and then a checkpoint) become one; a lone write waits one setImmediate.
+   */
+  #write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queued.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#queued.length === 1) setImmediate(() => this.#commitQueued());
+    });
+  }
+
+  #commitQueued(): void {
+    const batch = this.#queued;
+    if (batch.length === 0) return;
+    this.#queued = [];
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
+    try {
+      this.#immediate(() => {
+        for (const w of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.#immediate(w.fn) });
+          } catch (err) {
+            outcomes.push({ ok: false, err });
+          }
+        }
+      });
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) w.resolve(o.value);
+      else w.reject(o.err);
+    });
   }
 
   #sql(sql: string): Statement {
@@ -100,13 +142,14 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.#db.open) this.#commitQueued();
     if (this.#db.open) this.#db.close();
   }
 
   // ---- agents ----------------------------------------------------------------------
 
   async registerAgent(input: RegisterInput): Promise<RegisterResult> {
-    return this.#immediate((): RegisterResult => {
+    return this.#write((): RegisterResult => {
       const a = input.agent;
       const existing = this.#sql('SELECT seq, signing_secret FROM agents WHERE agent_id = ?').get(a.agentId) as
         | { seq: number; signing_secret: string }
@@ -140,7 +183,7 @@ export class SqliteStore implements Store {
   }
 
   async deregisterAgent(input: DeregisterInput): Promise<{ agent: AgentRecord; failedTasks: TaskRecord[] } | null> {
-    return this.#immediate(() => {
+    return this.#write(() => {
       const row = this.#sql('SELECT * FROM agents WHERE agent_id = ?').get(input.agentId) as AgentRow | undefined;
       if (!row) return null;
       const agent = toAgent(row);
@@ -195,7 +238,7 @@ export class SqliteStore implements Store {
   // ---- tasks -----------------------------------------------------------------------
 
   async createTask(input: CreateTaskInput): Promise<CreateTaskResult> {
-    return this.#immediate((): CreateTaskResult => {
+    return this.#write((): CreateTaskResult => {
       const t = input.task;
       if (input.idempotencyKey !== null) {
         const seen = this.#sql('SELECT * FROM tasks WHERE agent_id = ? AND idempotency_key = ?').get(t.agentId, input.idempotencyKey) as TaskRow | undefined;
@@ -237,7 +280,7 @@ export class SqliteStore implements Store {
   }
 
   async reportTask(input: TaskReportInput): Promise<TaskReportResult> {
-    return this.#immediate((): TaskReportResult => {
+    return this.#write((): TaskReportResult => {
       const row = this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(input.taskId) as TaskRow | undefined;
       if (!row) return { outcome: 'not-found' };
       const task = toTask(row);
@@ -275,7 +318,7 @@ export class SqliteStore implements Store {
   // ---- outbox ----------------------------------------------------------------------
 
   async claimDeliveries(now: number, limit: number, owner: string, leaseUntil: number, skipTargets: readonly string[] = []): Promise<DeliveryRecord[]> {
-    return this.#immediate(() => {
+    return this.#write(() => {
       const skip = skipTargets.length > 0;
       // INDEXED BY: without statistics SQLite picks deliveries_by_status, reads every pending row and
       // sorts them (O(backlog) per claim); deliveries_due walks due rows in order and stops at LIMIT.
@@ -295,7 +338,7 @@ export class SqliteStore implements Store {
   }
 
   async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
-    this.#immediate(() => {
+    return this.#write(() => {
       const row = this.#sql('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
       // Someone else took the lease over (it lapsed): their attempt counts, not ours.
       if (!row || row.lease_owner !== owner || row.status !== 'pending') return;
@@ -354,7 +397,7 @@ export class SqliteStore implements Store {
   }
 
   async redeliver(deliveryId: string, now: number, nowIso: string): Promise<RedeliverResult> {
-    return this.#immediate((): RedeliverResult => {
+    return this.#write((): RedeliverResult => {
       const row = this.#sql('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
       if (!row) return { outcome: 'not-found' };
       if (row.status === 'pending') return { outcome: 'conflict', reason: 'The delivery is still pending; it will be attempted again by itself' };
@@ -382,6 +425,20 @@ export class SqliteStore implements Store {
     const depth: Record<DeliveryKind, number> = { 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 0 };
     for (const r of rows) depth[r.kind] = r.n;
     return depth;
+  }
+
+  async expireOverdueTasks(cutoff: string, now: string, error: TaskError, report: (task: TaskRecord) => NewDelivery | null, limit: number): Promise<TaskRecord[]> {
+    return this.#immediate(() => {
+      const overdue = this.#sql(
+        "SELECT task_id FROM tasks WHERE status IN ('delivered', 'running') AND deadline IS NOT NULL AND deadline < ? ORDER BY deadline LIMIT ?",
+      ).all(cutoff, limit) as { task_id: string }[];
+      return overdue.map(({ task_id }) => {
+        const task = this.#failTask(task_id, error, now);
+        const delivery = report(task);
+        if (delivery) this.#insertDelivery(delivery);
+        return task;
+      });
+    });
   }
 
   // ---- helpers ---------------------------------------------------------------------
