@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUTH, DISPATCH_BODY, outboxDepth, registerAgents, startAgentKit, waitDrained } from './lib/agentkit.js';
+import { AUTH, DISPATCH_BODY, outboxDepth, registerAgents, sinkEndpoints, startAgentKit, waitDrained } from './lib/agentkit.js';
 import { numberFromEnv } from './lib/context.js';
 import { load } from './lib/load.js';
 import { machineInfo } from './lib/machine.js';
@@ -23,7 +23,7 @@ const reportS = numberFromEnv('SOAK_REPORT_S', 30);
 const log = (m: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'agentkit-soak-'));
-const sink = await spawnServer({ name: 'sink', entry: 'bench/servers/sink.ts', readyPath: '/healthz' });
+const sink = await spawnServer({ name: 'sink', entry: 'bench/servers/sink.ts', readyPath: '/healthz', env: { SINK_PORTS: '10' } });
 const ak = await startAgentKit({
   name: 'agentkit',
   database: join(tmp, 'soak.db'),
@@ -34,7 +34,7 @@ let exitCode = 0;
 try {
   const m = machineInfo();
   log(`machine: ${m.cpus} x ${m.model}, node ${m.node}, load ${m.loadavg.join(' ')}`);
-  const ids = await registerAgents(ak.url, `${sink.url}/tasks`, 10);
+  const ids = await registerAgents(ak.url, await sinkEndpoints(sink.url), 10);
   let rate = numberFromEnv('SOAK_RATE', 0);
   if (rate === 0) {
     log('measuring dispatch capacity (10 s)');

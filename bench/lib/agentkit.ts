@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { type Child, spawnServer } from './proc.js';
+import { type Child, ROOT, spawnServer } from './proc.js';
 
 export const API_KEY = 'bench-key';
 export const WEBHOOK_SECRET = 'bench-webhook-secret';
@@ -25,16 +27,45 @@ export interface AgentKitOptions {
   cpuProfDir?: string | undefined;
 }
 
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? tsFiles(path) : name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+let compiledEntry: string | undefined;
+
 /**
- * Starts AgentKit (src/main.ts) as production runs it: NODE_ENV=production (response
- * validation off), LOG_LEVEL=warn, SQLite synchronous NORMAL.
+ * AgentKit's entry as production runs it: plain JavaScript, not TypeScript through a loader.
+ * src/ is transpiled once per run with esbuild (what tsx uses, without type checking) into
+ * node_modules/.cache/agentkit-bench/. BENCH_RUNTIME=tsx runs src/main.ts through tsx instead.
+ * BENCH_AGENTKIT_SRC compiles another copy of src/ (to measure a change against its parent).
+ */
+export function agentKitEntry(): string {
+  if (process.env.BENCH_RUNTIME === 'tsx') return 'src/main.ts';
+  if (compiledEntry) return compiledEntry;
+  const out = join(ROOT, 'node_modules', '.cache', 'agentkit-bench');
+  rmSync(out, { recursive: true, force: true });
+  const esbuild = join(ROOT, 'node_modules', '.bin', 'esbuild');
+  // BENCH_AGENTKIT_SRC: another copy of src/ to compare against (A/B of an optimisation).
+  const src = process.env.BENCH_AGENTKIT_SRC ?? join(ROOT, 'src');
+  execFileSync(esbuild, [...tsFiles(src), `--outbase=${src}`, `--outdir=${join(out, 'src')}`, '--format=esm', '--platform=node', '--target=node20', '--log-level=warning'], { cwd: ROOT, stdio: 'inherit' });
+  compiledEntry = join(out, 'src', 'main.js');
+  return compiledEntry;
+}
+
+/**
+ * Starts AgentKit as production runs it: compiled JavaScript (see {@link agentKitEntry}),
+ * NODE_ENV=production (response validation off), LOG_LEVEL=warn, SQLite synchronous NORMAL.
  */
 export function startAgentKit(options: AgentKitOptions): Promise<Child> {
   return spawnServer({
     name: options.name,
-    entry: 'src/main.ts',
+    entry: agentKitEntry(),
     readyPath: '/readyz',
     cpuProfDir: options.cpuProfDir,
+    nodeArgs: (process.env.BENCH_AGENTKIT_NODE_ARGS ?? '').split(' ').filter(Boolean),
     env: {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -66,12 +97,12 @@ export async function getJson(url: string, headers: Record<string, string> = AUT
   return JSON.parse(text) as unknown;
 }
 
-/** Registers agents whose contactEndpoint is `endpoint`; returns their ids. */
-export async function registerAgents(baseUrl: string, endpoint: string, n: number, prefix = 'bench-agent'): Promise<string[]> {
+/** Registers agents whose contactEndpoint is `endpoint` (or `endpoint(i)`); returns their ids. */
+export async function registerAgents(baseUrl: string, endpoint: string | ((i: number) => string), n: number, prefix = 'bench-agent'): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const agentId = `${prefix}-${i}`;
-    const { status } = await postJson(`${baseUrl}/v1/agents`, { agentId, agentName: agentId, version: '1.0.0', capabilities: ['echo'], contactEndpoint: endpoint });
+    const { status } = await postJson(`${baseUrl}/v1/agents`, { agentId, agentName: agentId, version: '1.0.0', capabilities: ['echo'], contactEndpoint: typeof endpoint === 'string' ? endpoint : endpoint(i) });
     if (status !== 200 && status !== 201) throw new Error(`registering ${agentId}: HTTP ${status}`);
     ids.push(agentId);
   }
@@ -97,4 +128,10 @@ export async function waitDrained(baseUrl: string, timeoutMs: number): Promise<n
     await new Promise((r) => setTimeout(r, 100));
   }
   return null;
+}
+
+/** Task endpoints of a sink started with SINK_PORTS: agent i gets port i (round robin). */
+export async function sinkEndpoints(sinkUrl: string): Promise<(i: number) => string> {
+  const ports = (await getJson(`${sinkUrl}/_sink/ports`, {})) as number[];
+  return (i) => `http://127.0.0.1:${ports[i % ports.length]}/tasks`;
 }

@@ -36,7 +36,7 @@ export interface Child {
 export interface SpawnOptions {
   /** Shown in errors and logs. */
   name: string;
-  /** TypeScript entry, relative to the repository root; run with `node --import tsx`. */
+  /** Entry relative to the repository root (or absolute): `.ts` runs with `node --import tsx`, `.js` with plain node. */
   entry: string;
   env?: Record<string, string>;
   /** Polled until it answers 2xx. Default `/healthz`. */
@@ -94,7 +94,7 @@ async function waitReady(url: string, child: ChildProcess, output: () => string,
  */
 export async function spawnServer(options: SpawnOptions): Promise<Child> {
   const port = await freePort();
-  const args = ['--import', 'tsx', ...(options.nodeArgs ?? [])];
+  const args = [...(options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeArgs ?? [])];
   if (options.cpuProfDir) {
     mkdirSync(options.cpuProfDir, { recursive: true });
     args.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);

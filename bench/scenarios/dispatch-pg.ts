@@ -5,11 +5,11 @@ import { runDispatch } from './dispatch.js';
 /**
  * `dispatch-pg-1` and `dispatch-pg-2`: the dispatch scenario on PostgreSQL, one and two
  * AgentKit processes sharing a fresh database made for the run (and dropped after).
- * BENCH_PG_URL names the server (default postgres://127.0.0.1:5432/test). When this build of
+ * BENCH_PG_URL names the server (default postgres://postgres@127.0.0.1:5432/test). When this build of
  * AgentKit cannot open a postgres:// AGENTKIT_DB, both rows say so instead of figures.
  */
 export async function dispatchPg(ctx: BenchContext): Promise<ScenarioResult[]> {
-  const base = new URL(process.env.BENCH_PG_URL ?? 'postgres://127.0.0.1:5432/test');
+  const base = new URL(process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
   const dbName = `agentkit_bench_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: base.toString() });
   const skipped = (reason: string): ScenarioResult[] =>

@@ -1,4 +1,4 @@
-import { AUTH, DISPATCH_BODY, dbPath, outboxDepth, registerAgents, startAgentKit, waitDrained } from '../lib/agentkit.js';
+import { AUTH, DISPATCH_BODY, dbPath, outboxDepth, registerAgents, sinkEndpoints, startAgentKit, waitDrained } from '../lib/agentkit.js';
 import { type BenchContext, type ScenarioResult, profileDirFor } from '../lib/context.js';
 import { type LoadResult, load, warmAndLoad } from '../lib/load.js';
 import { type Child, cpuMsOf, spawnServer } from '../lib/proc.js';
@@ -38,7 +38,7 @@ function combine(results: LoadResult[]): LoadResult {
  * a worker that falls behind shows.
  */
 export async function runDispatch(ctx: BenchContext, options: DispatchOptions): Promise<ScenarioResult[]> {
-  const sink = await spawnServer({ name: 'sink', entry: 'bench/servers/sink.ts', readyPath: '/healthz' });
+  const sink = await spawnServer({ name: 'sink', entry: 'bench/servers/sink.ts', readyPath: '/healthz', env: { SINK_PORTS: '10' } });
   const nodes: Child[] = [];
   try {
     for (let i = 0; i < options.processes; i++) {
@@ -52,7 +52,7 @@ export async function runDispatch(ctx: BenchContext, options: DispatchOptions): 
         }),
       );
     }
-    const ids = await registerAgents(nodes[0]!.url, `${sink.url}/tasks`, AGENTS);
+    const ids = await registerAgents(nodes[0]!.url, await sinkEndpoints(sink.url), AGENTS);
     const shape = (url: string) => ({
       url,
       headers: AUTH,

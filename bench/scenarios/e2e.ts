@@ -1,7 +1,7 @@
 import { AUTH, OPSCORE_KEY, WEBHOOK_SECRET, dbPath, getJson, startAgentKit } from '../lib/agentkit.js';
 import { type BenchContext, type ScenarioResult, numberFromEnv, profileDirFor } from '../lib/context.js';
 import { openLoop } from '../lib/open-loop.js';
-import { spawnServer } from '../lib/proc.js';
+import { cpuMsOf, spawnServer } from '../lib/proc.js';
 import { MiB, percentile, round, until } from '../lib/stats.js';
 
 interface Finished {
@@ -75,6 +75,9 @@ export async function e2e(ctx: BenchContext): Promise<ScenarioResult[]> {
     let seq = 0;
     const runOnce = async (label: string, offered: number, durationS: number) => {
       const prefix = `${label}-${seq++}-`;
+      const procs = { agentkit: ak, opscore, agents } as const;
+      const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuMsOf(p.pid)]));
+      const driverBefore = process.cpuUsage();
       const load = await openLoop({
         origin: ak.url,
         rate: offered,
@@ -93,6 +96,10 @@ export async function e2e(ctx: BenchContext): Promise<ScenarioResult[]> {
         return done.size >= load.ok;
       };
       const drained = await until(collect, 120_000, 200);
+      const driverCpu = process.cpuUsage(driverBefore);
+      const cpuPerTask: Record<string, number> = {};
+      for (const [k, p] of Object.entries(procs)) cpuPerTask[k] = round((cpuMsOf(p.pid) - cpuBefore[k]!) / Math.max(1, done.size), 3);
+      cpuPerTask.driver = round((driverCpu.user + driverCpu.system) / 1000 / Math.max(1, done.size), 3);
       const latencies: number[] = [];
       let inWindow = 0;
       let lastFinish = 0;
@@ -114,6 +121,7 @@ export async function e2e(ctx: BenchContext): Promise<ScenarioResult[]> {
         p99_ms: round(percentile(latencies, 99), 1),
         run_p50_ms: round(percentile(load.latencies, 50), 1),
         run_p99_ms: round(percentile(load.latencies, 99), 1),
+        cpu_ms_per_task: cpuPerTask,
       };
     };
 
@@ -123,7 +131,7 @@ export async function e2e(ctx: BenchContext): Promise<ScenarioResult[]> {
     const r = await runOnce('e2e', rate, ctx.durationS);
     const shape = { agents: agentsN, agent_concurrency: concurrency, agent_processes: 1 };
     out.push({ name: 'e2e', rps: r.tasks_per_s, ...r, ...shape, agentkit_rss_mb: round(ak.rss() / MiB, 1) });
-    ctx.log(`e2e: ${r.tasks_per_s} tasks/s (offered ${rate}), p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, finished ${r.finished}/${r.tasks}`);
+    ctx.log(`e2e: ${r.tasks_per_s} tasks/s (offered ${rate}), p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, finished ${r.finished}/${r.tasks}, CPU ms/task ${JSON.stringify(r.cpu_ms_per_task)}`);
 
     if (maxRate > 0) {
       ctx.log(`e2e-max: offering ${maxRate}/s for ${ctx.durationS} s`);

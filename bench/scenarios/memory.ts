@@ -1,4 +1,4 @@
-import { AUTH, DISPATCH_BODY, dbPath, registerAgents, startAgentKit, waitDrained } from '../lib/agentkit.js';
+import { AUTH, DISPATCH_BODY, dbPath, registerAgents, sinkEndpoints, startAgentKit, waitDrained } from '../lib/agentkit.js';
 import { type BenchContext, type ScenarioResult, numberFromEnv, profileDirFor } from '../lib/context.js';
 import { load } from '../lib/load.js';
 import { spawnServer } from '../lib/proc.js';
@@ -10,7 +10,7 @@ import { MiB, round } from '../lib/stats.js';
  */
 export async function memory(ctx: BenchContext): Promise<ScenarioResult[]> {
   const tasks = numberFromEnv('MEMORY_TASKS', 100_000);
-  const sink = await spawnServer({ name: 'sink', entry: 'bench/servers/sink.ts', readyPath: '/healthz' });
+  const sink = await spawnServer({ name: 'sink', entry: 'bench/servers/sink.ts', readyPath: '/healthz', env: { SINK_PORTS: '10' } });
   const ak = await startAgentKit({
     name: 'agentkit',
     database: dbPath(ctx.tmpDir, 'memory'),
@@ -19,7 +19,7 @@ export async function memory(ctx: BenchContext): Promise<ScenarioResult[]> {
     cpuProfDir: profileDirFor(ctx, 'memory'),
   });
   try {
-    const ids = await registerAgents(ak.url, `${sink.url}/tasks`, 10);
+    const ids = await registerAgents(ak.url, await sinkEndpoints(sink.url), 10);
     const rssStart = ak.rss();
     let peak = rssStart;
     const sampler = setInterval(() => (peak = Math.max(peak, ak.rss())), 250);

@@ -2,9 +2,12 @@
  * A fast receiver for AgentKit's outgoing requests (task deliveries, lifecycle webhooks,
  * state reports): raw node:http, answers 202 (200 for webhooks) as soon as the body is in.
  * With SINK_RECORD=1 it records when each lifecycle webhook arrived (epoch ms, sub-ms precision),
- * read and cleared with GET /_sink/received. GET /_sink/stats counts requests. PORT from the environment.
+ * read and cleared with GET /_sink/received. GET /_sink/stats counts requests. PORT from the environment;
+ * SINK_PORTS=n listens on n-1 more free ports too (GET /_sink/ports lists all), so that several
+ * agents can have endpoints of their own (AgentKit limits deliveries in flight per host and port).
  */
-import { createServer } from 'node:http';
+import { type RequestListener, type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const record = process.env.SINK_RECORD === '1';
 let count = 0;
@@ -18,6 +21,7 @@ const server = createServer((req, res) => {
       body = received;
       received = [];
     } else if (req.url === '/_sink/stats') body = { count };
+    else if (req.url === '/_sink/ports') body = ports;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
     return;
@@ -40,6 +44,16 @@ const server = createServer((req, res) => {
     res.end(accepted);
   });
 });
-server.keepAliveTimeout = 65_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+const ports: number[] = [];
+const listen = (s: Server, port: number) =>
+  new Promise<void>((resolve) => {
+    s.keepAliveTimeout = 65_000;
+    s.listen(port, '127.0.0.1', () => {
+      ports.push((s.address() as AddressInfo).port);
+      resolve();
+    });
+  });
+// The extra ports first: PORT answering means every port is ready.
+for (let i = 1; i < Number(process.env.SINK_PORTS ?? 1); i++) await listen(createServer(server.listeners('request')[0] as RequestListener), 0);
+await listen(server, Number(process.env.PORT ?? 0));
 process.once('SIGTERM', () => process.exit(0));
