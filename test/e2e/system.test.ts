@@ -80,8 +80,9 @@ describe('end to end: AgentKit, the example agent and the reference Ops-Core as 
 
   it('when the same task is delivered twice, then the handler runs once', async () => {
     const before = (await sys.states(AGENT)).length;
-    const task = await sys.dispatch(AGENT, { task_name: 'echo', parameters: { once: true } });
-    await settled(sys, AGENT, task.taskId, before);
+    // A task that is still running when AgentKit delivers it again (a redelivery, as after a lost 202).
+    const task = await sys.dispatch(AGENT, { task_name: 'sleep', parameters: { ms: 1500 } });
+    await eventually(async () => ((await sys.taskStates(AGENT, task.taskId)).some((s) => s.state === 'active') ? true : undefined), 15_000, 'the task to start');
     const { data: log } = await sys.client.GET('/v1/webhook-deliveries', { params: { query: { kind: 'task.delivery', agentId: AGENT } } });
     const delivery = log!.items.find((d) => d.taskId === task.taskId)!;
     const again = await sys.client.POST('/v1/webhook-deliveries/{deliveryId}/redeliver', { params: { path: { deliveryId: delivery.deliveryId } } });
@@ -90,10 +91,13 @@ describe('end to end: AgentKit, the example agent and the reference Ops-Core as 
       const { data } = await sys.client.GET('/v1/webhook-deliveries', { params: { query: { kind: 'task.delivery', agentId: AGENT, status: 'succeeded' } } });
       const d = data?.items.find((x) => x.deliveryId === delivery.deliveryId);
       return d && d.attempts >= 2 ? d : undefined;
-    }, 15_000, 'the second delivery');
+    }, 15_000, 'the second delivery to be accepted');
+    await settled(sys, AGENT, task.taskId, before);
     // Both deliveries were accepted; the task ran (and was reported) once.
-    const mine = await sys.taskStates(AGENT, task.taskId);
-    expect(names(mine)).toEqual(['active', 'finished']);
+    expect(names(await sys.taskStates(AGENT, task.taskId))).toEqual(['active', 'finished']);
+    // A delivery of a task that already ended is refused.
+    const late = await sys.client.POST('/v1/webhook-deliveries/{deliveryId}/redeliver', { params: { path: { deliveryId: delivery.deliveryId } } });
+    expect(late.response.status).toBe(409);
   });
 });
 

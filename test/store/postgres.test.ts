@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { newDeliveryIds } from '../../src/domain/ids.js';
 import { openStore } from '../../src/store/index.js';
 import { parsePostgresUrl, redactUrl } from '../../src/store/postgres/connection.js';
+import { postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { NewDelivery, Store, TaskRecord } from '../../src/store/types.js';
 import { freshSchema, PG_BASE_URL, type TestSchema } from '../support/postgres.js';
@@ -95,8 +96,8 @@ describe('PostgreSQL store with several processes', () => {
     const stores = Array.from({ length: 4 }, () => new PostgresStore({ url: db.url, poolSize: 1 }));
     try {
       await Promise.all(stores.map((s) => s.migrate()));
-      const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-      expect(versions).toEqual([{ version: 1 }]);
+      const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      expect(versions).toEqual(postgresMigrations.map((m) => ({ version: m.version })));
       const tables = await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = $1', [db.schema]);
       expect(Number(tables[0]!.n)).toBe(6);
     } finally {
@@ -212,7 +213,7 @@ describe('PostgreSQL store configuration', () => {
         await store.ping();
         await store.close();
       }
-      expect(await db.query('SELECT version FROM schema_migrations')).toHaveLength(1);
+      expect(await db.query('SELECT version FROM schema_migrations')).toHaveLength(postgresMigrations.length);
     } finally {
       await db.drop();
     }

@@ -631,6 +631,19 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect(await store.redeliver(a.delivery.deliveryId, T0, iso(T0))).toMatchObject({ outcome: 'conflict', reason: expect.stringContaining('failed') });
         expect(await store.redeliver(b.delivery.deliveryId, T0, iso(T0))).toMatchObject({ outcome: 'requeued', delivery: { status: 'pending', retryBase: 1 } });
       });
+
+      it('when a succeeded task delivery is redelivered, then it is requeued while the task runs and a conflict once it finished', async () => {
+        await register('a1', {}, false);
+        const a = await dispatch('a1');
+        await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
+        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0), { outcome: 'succeeded' });
+        await store.reportTask({ taskId: a.task.taskId, status: 'running', hasResult: false, now: iso(T0 + 1) });
+        expect(await store.redeliver(a.delivery.deliveryId, T0 + 2, iso(T0 + 2))).toMatchObject({ outcome: 'requeued' });
+        await store.claimDeliveries(T0 + 2, 10, 'A', T0 + LEASE);
+        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0 + 3), { outcome: 'succeeded' });
+        await store.reportTask({ taskId: a.task.taskId, status: 'finished', hasResult: false, now: iso(T0 + 4) });
+        expect(await store.redeliver(a.delivery.deliveryId, T0 + 5, iso(T0 + 5))).toMatchObject({ outcome: 'conflict', reason: expect.stringContaining('finished') });
+      });
     });
 
     describe('listDeliveries and outboxDepth', () => {

@@ -443,7 +443,8 @@ export class PostgresStore implements Store {
       if (row.status === 'pending') return { outcome: 'conflict', reason: 'The delivery is still pending; it will be attempted again by itself' };
       if (row.kind === 'task.delivery' && row.task_id !== null) {
         const task = await one<{ status: string }>(c, 'SELECT status FROM tasks WHERE task_id = $1', [row.task_id]);
-        if (task && task.status !== 'queued' && row.status === 'failed') {
+        // A task that ended is not run again: dispatch it anew instead.
+        if (task && (task.status === 'finished' || task.status === 'failed')) {
           return { outcome: 'conflict', reason: `The task already ended (${task.status}); dispatch it again instead` };
         }
       }

@@ -403,7 +403,8 @@ export class SqliteStore implements Store {
       if (row.status === 'pending') return { outcome: 'conflict', reason: 'The delivery is still pending; it will be attempted again by itself' };
       if (row.kind === 'task.delivery' && row.task_id !== null) {
         const task = this.#sql('SELECT status FROM tasks WHERE task_id = ?').get(row.task_id) as { status: string } | undefined;
-        if (task && task.status !== 'queued' && row.status === 'failed') {
+        // A task that ended is not run again: dispatch it anew instead.
+        if (task && (task.status === 'finished' || task.status === 'failed')) {
           return { outcome: 'conflict', reason: `The task already ended (${task.status}); dispatch it again instead` };
         }
       }
