@@ -7,17 +7,30 @@ body with the generated models. The bodies are the named examples of the bundled
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
 import pydantic
 import pytest
-import yaml
 
 import opscore_client
 from agentkit_client import AgentRegistrationDetails, LifecycleNotification, TaskEnvelope
 
-SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "generated" / "openapi" / "agentkit.yaml").read_text())
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_spec() -> dict:
+    """The bundled spec as data; read with the project's own YAML parser (npm `yaml`), so no PyYAML is needed."""
+    out = subprocess.run(
+        ["node", "-e", "process.stdout.write(JSON.stringify(require('yaml').parse(require('fs').readFileSync(process.argv[1], 'utf8'))))",
+         str(ROOT / "generated" / "openapi" / "agentkit.yaml")],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout)
+
+
+SPEC = _load_spec()
 
 
 def _example(webhook: str, name: str) -> dict:
