@@ -9,7 +9,7 @@
  * webhook-latency, memory, dispatch-pg; default all), BENCH_OUT (default bench/results.json
  * for a full run, bench/results.partial.json otherwise), BENCH_PROFILE=1 (AgentKit children
  * run with --cpu-prof into bench/profiles/<scenario>/, summarised in the output),
- * E2E_RATE (500), E2E_MAX_RATE (2000; 0 skips e2e-max), E2E_AGENTS (8),
+ * E2E_RATE (500), E2E_LOW_RATE (50; 0 skips it), E2E_MAX_RATE (1000; 0 skips e2e-max), E2E_AGENTS (8),
  * E2E_AGENT_CONCURRENCY (16), WEBHOOK_RATE (50), MEMORY_TASKS (100000), BENCH_PG_URL.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -114,7 +114,7 @@ const note = (r: ScenarioResult): string => {
   if (r.skipped) parts.push(`skipped: ${String(r.skipped).slice(0, 70)}`);
   if (r.outbox_backlog_at_end !== undefined) parts.push(`backlog ${r.outbox_backlog_at_end}, drain ${r.drain_s} s`);
   if (r.processes !== undefined && Number(r.processes) > 1) parts.push(`${r.processes} processes`);
-  if (r.name === 'e2e' || r.name === 'e2e-max') parts.push(`offered ${r.offered_rate}/s, ${r.agents} agents x ${r.agent_concurrency}, ${r.finished}/${r.tasks} finished`);
+  if (String(r.name).startsWith('e2e')) parts.push(`offered ${r.offered_rate}/s, ${r.agents} agents x ${r.agent_concurrency}, ${r.finished}/${r.tasks} finished`);
   if (r.agents !== undefined && String(r.name).startsWith('list-agents')) parts.push(`page of ${r.page} from ${r.agents}`);
   if (r.rss_after_mb !== undefined) parts.push(`RSS ${r.rss_start_mb} -> ${r.rss_after_mb} MB (peak ${r.rss_peak_mb}) after ${r.tasks} tasks`);
   if (r.name === 'webhook-latency') parts.push(`${r.received}/${r.registrations} webhooks; answer->receipt p50 ${r.from_answer_p50_ms} ms`);

@@ -21,7 +21,8 @@ interface Finished {
  */
 export async function e2e(ctx: BenchContext): Promise<ScenarioResult[]> {
   const rate = numberFromEnv('E2E_RATE', 500);
-  const maxRate = numberFromEnv('E2E_MAX_RATE', 2000);
+  const maxRate = numberFromEnv('E2E_MAX_RATE', 1000);
+  const lowRate = numberFromEnv('E2E_LOW_RATE', 50);
   const agentsN = numberFromEnv('E2E_AGENTS', 8);
   const concurrency = numberFromEnv('E2E_AGENT_CONCURRENCY', 16);
 
@@ -73,7 +74,7 @@ export async function e2e(ctx: BenchContext): Promise<ScenarioResult[]> {
     if (!known) throw new Error('the reference Ops-Core did not see every agent idle within 30 s');
 
     let seq = 0;
-    const runOnce = async (label: string, offered: number, durationS: number) => {
+    const runOnce = async (label: string, offered: number, durationS: number, waitS = 120) => {
       const prefix = `${label}-${seq++}-`;
       const procs = { agentkit: ak, opscore, agents } as const;
       const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuMsOf(p.pid)]));
@@ -95,7 +96,7 @@ export async function e2e(ctx: BenchContext): Promise<ScenarioResult[]> {
         for (const [id, at] of f.finished) if (id.startsWith(prefix)) done.set(Number(id.slice(prefix.length)), at);
         return done.size >= load.ok;
       };
-      const drained = await until(collect, 120_000, 200);
+      const drained = await until(collect, waitS * 1000, 200);
       const driverCpu = process.cpuUsage(driverBefore);
       const cpuPerTask: Record<string, number> = {};
       for (const [k, p] of Object.entries(procs)) cpuPerTask[k] = round((cpuMsOf(p.pid) - cpuBefore[k]!) / Math.max(1, done.size), 3);
@@ -133,9 +134,17 @@ export async function e2e(ctx: BenchContext): Promise<ScenarioResult[]> {
     out.push({ name: 'e2e', rps: r.tasks_per_s, ...r, ...shape, agentkit_rss_mb: round(ak.rss() / MiB, 1) });
     ctx.log(`e2e: ${r.tasks_per_s} tasks/s (offered ${rate}), p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, finished ${r.finished}/${r.tasks}, CPU ms/task ${JSON.stringify(r.cpu_ms_per_task)}`);
 
+    if (lowRate > 0) {
+      // The latency of a task when the system is not saturated (the row above queues when it is).
+      ctx.log(`e2e-${lowRate}: measuring at ${lowRate}/s for ${ctx.durationS} s`);
+      const l = await runOnce('low', lowRate, ctx.durationS);
+      out.push({ name: `e2e-${lowRate}`, rps: l.tasks_per_s, ...l, ...shape });
+      ctx.log(`e2e-${lowRate}: ${l.tasks_per_s} tasks/s, p50 ${l.p50_ms} ms, p99 ${l.p99_ms} ms`);
+    }
     if (maxRate > 0) {
       ctx.log(`e2e-max: offering ${maxRate}/s for ${ctx.durationS} s`);
-      const m = await runOnce('max', maxRate, ctx.durationS);
+      // Only the tasks finished while the load ran count here, so don't wait long for the rest.
+      const m = await runOnce('max', maxRate, ctx.durationS, 20);
       out.push({ name: 'e2e-max', rps: m.tasks_per_s, ...m, ...shape, note: 'offered load above capacity: throughput ceiling; latency includes queueing' });
       ctx.log(`e2e-max: ${m.tasks_per_s} tasks/s finished (offered ${maxRate}), p50 ${m.p50_ms} ms`);
     }
