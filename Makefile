@@ -14,7 +14,7 @@ export OPENAPI_GENERATOR_CLI_SEARCH_URL := DEFAULT
 
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore opscore-reference echo-agent test test-ts test-pg test-py test-deps run fuzz clean
+.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore opscore-reference echo-agent test test-ts test-pg test-py test-deps run fuzz bench soak clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -73,6 +73,12 @@ test-pg: $(STAMP) ## Run the store suite on SQLite and PostgreSQL and the multi-
 
 test-py: $(STAMP) ## Run the Python tests (pytest) against the generated Python client
 	bash scripts/test-python.sh
+
+bench: $(STAMP) ## Benchmark (not part of test): prints a table and writes bench/results.json (BENCH_* env, see bench/run.ts)
+	node --import tsx bench/run.ts
+
+soak: $(STAMP) ## Soak (not part of test): 5 minutes at half the dispatch capacity, RSS and p99 every 30 s
+	node --import tsx bench/soak.ts
 
 FUZZ_REQUESTS ?= 20000
 FUZZ_SEED ?=
