@@ -31,6 +31,9 @@ export interface ProfileSummary {
 function moduleOf(url: string): string {
   if (url === '') return '(native/gc/idle)';
   if (url.startsWith('node:')) return 'node:internal';
+  // AgentKit compiled by the bench (bench/lib/agentkit.ts) into node_modules/.cache/agentkit-bench/src/.
+  const own = /\/agentkit-bench\/(src\/[^/]+)\//.exec(url);
+  if (own) return own[1]!;
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
   const src = /\/(src\/[^/]+|bench|examples)\//.exec(url);
@@ -38,6 +41,7 @@ function moduleOf(url: string): string {
 }
 
 function short(url: string): string {
+  if (url.includes('/agentkit-bench/src/')) return url.slice(url.indexOf('/agentkit-bench/') + '/agentkit-bench/'.length) + ' (compiled)';
   return url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(/^.*\/(src|bench)\//, '$1/');
 }
 
