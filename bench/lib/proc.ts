@@ -93,7 +93,17 @@ async function waitReady(url: string, child: ChildProcess, output: () => string,
  * and waits until it answers. Every child is also stopped when the driver exits.
  */
 export async function spawnServer(options: SpawnOptions): Promise<Child> {
-  const port = await freePort();
+  // The free port can be taken by someone else before the child binds it: try again then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnOnce(options, await freePort());
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !err.message.includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+async function spawnOnce(options: SpawnOptions, port: number): Promise<Child> {
   const args = [...(options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeArgs ?? [])];
   if (options.cpuProfDir) {
     mkdirSync(options.cpuProfDir, { recursive: true });

@@ -11,11 +11,16 @@ import type { AddressInfo } from 'node:net';
 
 const record = process.env.SINK_RECORD === '1';
 let count = 0;
+let ready = false;
 let received: Array<{ agentId: string; eventType: string; at: number }> = [];
 const accepted = JSON.stringify({ status: 'success' });
 
 const server = createServer((req, res) => {
   if (req.method === 'GET') {
+    if (!ready) {
+      res.writeHead(503).end();
+      return;
+    }
     let body: unknown = { status: 'ok' };
     if (req.url === '/_sink/received') {
       body = received;
@@ -53,7 +58,8 @@ const listen = (s: Server, port: number) =>
       resolve();
     });
   });
-// The extra ports first: PORT answering means every port is ready.
-for (let i = 1; i < Number(process.env.SINK_PORTS ?? 1); i++) await listen(createServer(server.listeners('request')[0] as RequestListener), 0);
+// PORT first (an extra port on 0 could take it); GETs answer 503 until every port listens.
 await listen(server, Number(process.env.PORT ?? 0));
+for (let i = 1; i < Number(process.env.SINK_PORTS ?? 1); i++) await listen(createServer(server.listeners('request')[0] as RequestListener), 0);
+ready = true;
 process.once('SIGTERM', () => process.exit(0));
