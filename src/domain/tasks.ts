@@ -70,11 +70,9 @@ export class TaskUseCases {
       deliveredAt: null,
       finishedAt: null,
     };
-    const agent = await this.deps.store.getAgent(agentId);
-    if (!agent) throw notFound(`No agent with id ${agentId}`);
     const result = await this.deps.store.createTask({
       task,
-      delivery: taskDelivery(task, agent.contactEndpoint, now),
+      delivery: (contactEndpoint) => taskDelivery(task, contactEndpoint, now),
       idempotencyKey,
       requestHash: canonicalHash(req),
     });

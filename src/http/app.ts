@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { AgentUseCases } from '../domain/agents.js';
 import type { DeliveryUseCases } from '../domain/deliveries.js';
@@ -12,6 +10,7 @@ import type { Store } from '../store/types.js';
 import { requireApiKey } from './auth.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { checkJsonBody, strictQueryNumbers } from './request-limits.js';
+import { observeRequests } from './request-observer.js';
 import { agentRoutes } from './routes/agents.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { docsRoutes } from './routes/docs.js';
@@ -33,20 +32,6 @@ export interface AppDeps {
   workerAlive: () => boolean;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function observe(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const end = metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : res.statusCode === 404 ? 'unmatched' : req.path.split('/').slice(0, 3).join('/');
-      end({ method: req.method, route });
-      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-    });
-    next();
-  };
-}
-
 /**
  * The AgentKit HTTP app, wired in the validator's order: logging and metrics, public
  * endpoints (health, metrics, docs), API-key check, body parsing, request validation
@@ -58,20 +43,9 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-    }),
-  );
-  app.use(observe(deps.metrics));
+  app.set('etag', false); // API answers are not cached; hashing each body costs time for nothing
+
+  app.use(observeRequests(deps.logger, deps.metrics));
 
   app.use(healthRoutes(deps.store, deps.workerAlive));
   app.get('/metrics', async (_req, res) => {

@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createAgentKitClient, type AgentKitClient } from '../clients/agentkit.js';
-import { createOpsCoreClient } from '../clients/opscore.js';
 import { answerMalformedRequests } from '../http/client-error.js';
 import { WebhookVerifier } from '../signing/webhook-signature.js';
 import { AgentKitReporter } from './agentkit-reporter.js';
@@ -11,6 +10,7 @@ import { createEnvelopeValidator } from './envelope-validator.js';
 import { OpsCoreReporter } from './opscore-reporter.js';
 import { registerDelivered } from './register-delivery.js';
 import { registerAgent } from './registration.js';
+import { createReportTransport, type ReportTransport } from './report-transport.js';
 import { createTaskApp } from './task-endpoint.js';
 import { TaskRunner, type TaskRecord } from './task-runner.js';
 import type { Agent, AgentOptions, Logger, StartedAgent, StopOptions } from './types.js';
@@ -70,6 +70,7 @@ export function createAgent(options: AgentOptions): Agent {
   let runner: TaskRunner | undefined;
   let opsCore: OpsCoreReporter | undefined;
   let agentKit: AgentKitReporter | undefined;
+  let transports: ReportTransport[] = [];
   let registered = false;
   let registerDeliveryId: string | null = null;
   let starting: Promise<StartedAgent> | undefined;
@@ -93,9 +94,12 @@ export function createAgent(options: AgentOptions): Agent {
     const log = rootLogger.child?.({ agentName: cfg.name }) ?? rootLogger;
     const fetchImpl = options.fetch ? { fetch: options.fetch } : {};
     agentKitClient = createAgentKitClient({ baseUrl: cfg.agentKitUrl, apiKey: cfg.agentKitApiKey, ...fetchImpl });
-    const opsCoreClient = createOpsCoreClient({ baseUrl: cfg.opsCoreUrl, apiKey: cfg.opsCoreApiKey, ...fetchImpl });
-    opsCore = new OpsCoreReporter(opsCoreClient, cfg.opsCoreRetry, log);
-    agentKit = new AgentKitReporter(agentKitClient, cfg.agentKitRetry, log);
+    // Reports (the hot path: up to five per task) go through keep-alive undici pools, the rest through the typed client.
+    const opsCoreTransport = createReportTransport({ baseUrl: cfg.opsCoreUrl, apiKey: cfg.opsCoreApiKey, fetch: options.fetch });
+    const agentKitTransport = createReportTransport({ baseUrl: cfg.agentKitUrl, apiKey: cfg.agentKitApiKey, fetch: options.fetch });
+    transports = [opsCoreTransport, agentKitTransport];
+    opsCore = new OpsCoreReporter(opsCoreTransport, cfg.opsCoreRetry, log);
+    agentKit = new AgentKitReporter(agentKitTransport, cfg.agentKitRetry, log);
     const ops = opsCore;
     const ak = agentKit;
     const id = () => agentId ?? '';
@@ -190,6 +194,7 @@ export function createAgent(options: AgentOptions): Agent {
       }
     }
     await closeServer();
+    await Promise.all(transports.map((t) => t.close().catch(() => {})));
   }
 
   return {

@@ -1,7 +1,7 @@
-import type { AgentKitClient } from '../clients/agentkit.js';
 import type { ResolvedRetry } from './config.js';
-import { classifyResponse } from './http-outcome.js';
+import { classifyStatus } from './http-outcome.js';
 import { ReportQueue } from './report-queue.js';
+import type { ReportTransport } from './report-transport.js';
 import type { Logger, TaskErrorBody, TaskReport } from './types.js';
 
 interface QueuedReport {
@@ -14,23 +14,19 @@ const MAX_MESSAGE = 2000;
 
 /**
  * Reports task progress and outcome to AgentKit (`POST /v1/tasks/{taskId}/reports`), in order.
- * Progress reports not yet sent are replaced by newer ones of the same task.
+ * Progress reports not yet sent are replaced by newer ones, or by the outcome, of the same task.
  */
 export class AgentKitReporter {
   readonly queue: ReportQueue<QueuedReport>;
 
-  constructor(client: AgentKitClient, retry: ResolvedRetry, logger: Logger) {
+  constructor(transport: ReportTransport, retry: ResolvedRetry, logger: Logger) {
     this.queue = new ReportQueue<QueuedReport>({
       target: 'AgentKit',
       retry,
       logger,
-      async send({ taskId, report }, signal) {
-        const { data, error, response } = await client.POST('/v1/tasks/{taskId}/reports', {
-          params: { path: { taskId } },
-          body: report,
-          signal,
-        });
-        classifyResponse(`AgentKit task report ${report.status}`, response, error ?? data);
+      async send({ taskId, report }, signal, timeoutMs) {
+        const { status, retryAfter, body } = await transport.post(`/v1/tasks/${encodeURIComponent(taskId)}/reports`, report, signal, timeoutMs);
+        classifyStatus(`AgentKit task report ${report.status}`, status, retryAfter, body);
       },
     });
   }
@@ -41,12 +37,14 @@ export class AgentKitReporter {
     this.queue.push({ taskId, report }, `task ${taskId} running ${progress}%`, `progress:${taskId}`);
   }
 
+  // An outcome takes the place of the task's progress report when that is not sent yet: AgentKit
+  // keeps the latest state of a task, so the progress report would change nothing for long.
   finished(taskId: string, result: unknown): void {
-    this.queue.push({ taskId, report: { status: 'finished', result: result ?? null } }, `task ${taskId} finished`);
+    this.queue.push({ taskId, report: { status: 'finished', result: result ?? null } }, `task ${taskId} finished`, undefined, `progress:${taskId}`);
   }
 
   failed(taskId: string, error: TaskErrorBody): void {
     const report: TaskReport = { status: 'failed', error: { ...error, message: error.message.slice(0, MAX_MESSAGE) } };
-    this.queue.push({ taskId, report }, `task ${taskId} failed (${error.code ?? 'error'})`);
+    this.queue.push({ taskId, report }, `task ${taskId} failed (${error.code ?? 'error'})`, undefined, `progress:${taskId}`);
   }
 }

@@ -56,15 +56,19 @@ export function describeBody(body: unknown): string {
  * Turns one HTTP exchange into success (returns) or the matching error (throws): 2xx is
  * success; 5xx, 408 and 429 are transient; 404 is not-found; any other status is permanent.
  */
-export function classifyResponse(what: string, response: Response, body: unknown): void {
-  const { status } = response;
+export function classifyStatus(what: string, status: number, retryAfter: string | null, body: unknown): void {
   if (status >= 200 && status < 300) return;
   const text = `${what}: HTTP ${status}${describeBody(body) ? ` (${describeBody(body)})` : ''}`;
   if (status >= 500 || status === 429 || status === 408) {
-    throw new TransientHttpError(text, status, retryAfterMs(response.headers.get('retry-after')));
+    throw new TransientHttpError(text, status, retryAfterMs(retryAfter));
   }
   if (status === 404) throw new NotFoundHttpError(text);
   throw new PermanentHttpError(text, status, body);
+}
+
+/** {@link classifyStatus} of a fetch `Response`. */
+export function classifyResponse(what: string, response: Response, body: unknown): void {
+  classifyStatus(what, response.status, response.headers.get('retry-after'), body);
 }
 
 /** Wraps an error thrown by fetch itself (connection refused, reset, attempt timeout). */

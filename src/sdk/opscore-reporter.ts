@@ -1,7 +1,7 @@
-import type { OpsCoreClient } from '../clients/opscore.js';
 import type { ResolvedRetry } from './config.js';
-import { classifyResponse } from './http-outcome.js';
+import { classifyStatus } from './http-outcome.js';
 import { ReportQueue } from './report-queue.js';
+import type { ReportTransport } from './report-transport.js';
 import type { AgentState, AgentStateUpdate, Logger } from './types.js';
 
 /**
@@ -12,20 +12,17 @@ export class OpsCoreReporter {
   readonly queue: ReportQueue<AgentStateUpdate>;
   #gate: Promise<void> = Promise.resolve();
 
-  constructor(client: OpsCoreClient, retry: ResolvedRetry, logger: Logger) {
+  constructor(transport: ReportTransport, retry: ResolvedRetry, logger: Logger) {
     const gate = () => this.#gate;
     this.queue = new ReportQueue<AgentStateUpdate>({
       target: 'Ops-Core',
       retry,
       logger,
-      async send(payload, signal) {
+      async send(payload, signal, timeoutMs) {
         await gate();
-        const { data, error, response } = await client.POST('/v1/opscore/agent/{agent_id}/state', {
-          params: { path: { agent_id: payload.agentId } },
-          body: payload,
-          signal,
-        });
-        classifyResponse(`Ops-Core state ${payload.state}`, response, error ?? data);
+        const path = `/v1/opscore/agent/${encodeURIComponent(payload.agentId)}/state`;
+        const { status, retryAfter, body } = await transport.post(path, payload, signal, timeoutMs);
+        classifyStatus(`Ops-Core state ${payload.state}`, status, retryAfter, body);
         logger.debug({ state: payload.state, details: payload.details }, 'State reported to Ops-Core');
       },
     });

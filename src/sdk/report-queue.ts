@@ -6,8 +6,8 @@ import type { Logger } from './types.js';
 export interface ReportQueueOptions<T> {
   /** Names the receiver in logs, e.g. `Ops-Core`. */
   target: string;
-  /** Sends one report; throws the errors of `http-outcome.ts`. */
-  send(payload: T, signal: AbortSignal): Promise<void>;
+  /** Sends one report within `timeoutMs`; throws the errors of `http-outcome.ts`. `signal` aborts it (queue closed). */
+  send(payload: T, signal: AbortSignal, timeoutMs: number): Promise<void>;
   retry: ResolvedRetry;
   logger: Logger;
 }
@@ -44,6 +44,8 @@ export class ReportQueue<T> {
   readonly #options: ReportQueueOptions<T>;
   readonly #closed = new AbortController();
   #pending: Entry<T>[] = [];
+  /** Pending entries by `coalesceKey`, so `supersedes` finds its entry without a scan. */
+  readonly #byKey = new Map<string, Entry<T>>();
   #inFlight: Entry<T> | undefined;
   #draining = false;
   #waiters: Array<() => void> = [];
@@ -61,18 +63,33 @@ export class ReportQueue<T> {
     return this.#pending.length + (this.#inFlight ? 1 : 0);
   }
 
-  push(payload: T, label: string, coalesceKey?: string): void {
+  /**
+   * Queues a report. `coalesceKey`: replaces the last pending report when it has the same key
+   * (progress reports). `supersedes`: replaces, in its place in the queue, a pending (not yet
+   * sent) report that was pushed with that `coalesceKey`, because this one makes it stale (a
+   * task's outcome makes its unsent progress report pointless).
+   */
+  push(payload: T, label: string, coalesceKey?: string, supersedes?: string): void {
     if (this.#closed.signal.aborted) {
       this.dropped++;
       this.#options.logger.error({ target: this.#options.target, report: label }, 'Report dropped: the agent is stopped');
       return;
     }
+    const stale = supersedes === undefined ? undefined : this.#byKey.get(supersedes);
     const last = this.#pending.at(-1);
-    if (coalesceKey !== undefined && last?.coalesceKey === coalesceKey) {
+    if (stale) {
+      this.#byKey.delete(supersedes!);
+      stale.payload = payload;
+      stale.label = label;
+      stale.coalesceKey = coalesceKey;
+      if (coalesceKey !== undefined) this.#byKey.set(coalesceKey, stale);
+    } else if (coalesceKey !== undefined && last?.coalesceKey === coalesceKey) {
       last.payload = payload;
       last.label = label;
     } else {
-      this.#pending.push({ payload, label, coalesceKey });
+      const entry = { payload, label, coalesceKey };
+      this.#pending.push(entry);
+      if (coalesceKey !== undefined) this.#byKey.set(coalesceKey, entry);
     }
     void this.#drain();
   }
@@ -98,6 +115,7 @@ export class ReportQueue<T> {
     if (this.#closed.signal.aborted) return;
     const left = [...(this.#inFlight ? [this.#inFlight] : []), ...this.#pending];
     this.#pending = [];
+    this.#byKey.clear();
     this.#closed.abort(new Error('report queue closed'));
     if (left.length > 0) {
       this.dropped += left.length;
@@ -122,6 +140,7 @@ export class ReportQueue<T> {
     try {
       while (this.#pending.length > 0 && !this.#closed.signal.aborted) {
         const entry = this.#pending.shift()!;
+        if (entry.coalesceKey !== undefined && this.#byKey.get(entry.coalesceKey) === entry) this.#byKey.delete(entry.coalesceKey);
         this.#inFlight = entry;
         try {
           await this.#deliver(entry);
@@ -157,7 +176,7 @@ export class ReportQueue<T> {
     return pRetry(
       async () => {
         try {
-          await send(entry.payload, AbortSignal.any([closed, AbortSignal.timeout(retry.requestTimeoutMs)]));
+          await send(entry.payload, closed, retry.requestTimeoutMs);
         } catch (err) {
           if (closed.aborted) throw new AbortError('report queue closed');
           if (err instanceof PermanentHttpError) throw new AbortError(err);

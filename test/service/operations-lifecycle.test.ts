@@ -48,7 +48,7 @@ describe('operations: logs and shutdown', () => {
     await fetch(`${ak.url}/v1/agents`, { headers: { authorization: 'Bearer a-wrong-key-typed-by-someone' } });
     await opsCore.waitFor(() => opsCore.requests.length >= 2);
     const logs = ak.output();
-    expect(logs).toMatch(/"id":"[0-9a-f-]{36}"/);
+    expect(logs).toMatch(/"reqId":"[0-9a-f-]{36}".*"msg":"request completed"/);
     for (const secret of [API_KEY, WEBHOOK_SECRET, OPSCORE_KEY, reg.signingSecret, 'a-wrong-key-typed-by-someone']) {
       expect(logs.includes(secret), `log contains ${secret.slice(0, 6)}...`).toBe(false);
     }

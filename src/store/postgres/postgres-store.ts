@@ -260,7 +260,7 @@ export class PostgresStore implements Store {
       const before = await seen();
       if (before) return before;
       // Key-share lock: a deregistration waits for this dispatch (and then fails the task).
-      const agent = await one(c, 'SELECT 1 FROM agents WHERE agent_id = $1 FOR KEY SHARE', [t.agentId]);
+      const agent = await one<{ contact_endpoint: string }>(c, 'SELECT contact_endpoint FROM agents WHERE agent_id = $1 FOR KEY SHARE', [t.agentId]);
       if (!agent) return { outcome: 'agent-not-found' };
       const inserted = await one(
         c,
@@ -279,7 +279,7 @@ export class PostgresStore implements Store {
         if (!raced) throw new RetryTransaction();
         return raced;
       }
-      await this.#insertDelivery(c, input.delivery);
+      await this.#insertDelivery(c, typeof input.delivery === 'function' ? input.delivery(agent.contact_endpoint) : input.delivery);
       return { outcome: 'created', task: t };
     });
   }

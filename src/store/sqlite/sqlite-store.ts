@@ -49,6 +49,7 @@ export interface SqliteStoreOptions {
 }
 
 type Db = Database.Database;
+type QueuedWrite = { fn: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void };
 type Statement = Database.Statement;
 
 /** The embedded store: SQLite through better-sqlite3, in WAL mode. */
@@ -59,7 +60,7 @@ export class SqliteStore implements Store {
   /** Runs a function in BEGIN IMMEDIATE ... COMMIT (one wrapper, made once, instead of one per call); in a SAVEPOINT when a transaction is open. */
   readonly #immediate: <T>(fn: () => T) => T;
   /** Writes waiting for the next group commit (see {@link SqliteStore.#write}). */
-  #queued: Array<{ fn: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
+  #queued: QueuedWrite[] = [];
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -74,8 +75,8 @@ export class SqliteStore implements Store {
 
   /**
    * Group commit: a write runs in one transaction with the other writes asked for in the same
-   * turn of the event loop, each in its own SAVEPOINT (a failing write undoes only itself), and
-   * its promise settles once that transaction committed. Under load many commits (each a WAL
+   * turn of the event loop (a failing write undoes only itself, see #commitQueued), and its
+   * promise settles once that transaction committed. Under load many commits (each a WAL
    * append, now and then a checkpoint) become one; a lone write waits one setImmediate.
    */
   #write<T>(fn: () => T): Promise<T> {
@@ -89,6 +90,20 @@ export class SqliteStore implements Store {
     const batch = this.#queued;
     if (batch.length === 0) return;
     this.#queued = [];
+    // Writes seldom throw (they answer not-found or conflict as values), so the batch first runs
+    // as plain statements; only when one throws is it rolled back and run again with a SAVEPOINT
+    // per write, so that the failing write undoes only itself.
+    let values: unknown[];
+    try {
+      values = this.#immediate(() => batch.map((w) => w.fn()));
+    } catch {
+      this.#commitEachInSavepoint(batch);
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(values[i]));
+  }
+
+  #commitEachInSavepoint(batch: QueuedWrite[]): void {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
     try {
       this.#immediate(() => {
@@ -248,7 +263,7 @@ export class SqliteStore implements Store {
             : { outcome: 'idempotency-conflict' };
         }
       }
-      const agent = this.#sql('SELECT 1 FROM agents WHERE agent_id = ?').get(t.agentId);
+      const agent = this.#sql('SELECT contact_endpoint FROM agents WHERE agent_id = ?').get(t.agentId) as { contact_endpoint: string } | undefined;
       if (!agent) return { outcome: 'agent-not-found' };
       this.#sql(
         `INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
@@ -259,7 +274,7 @@ export class SqliteStore implements Store {
         t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
         t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, input.idempotencyKey, input.requestHash,
       );
-      this.#insertDelivery(input.delivery);
+      this.#insertDelivery(typeof input.delivery === 'function' ? input.delivery(agent.contact_endpoint) : input.delivery);
       return { outcome: 'created', task: t };
     });
   }
