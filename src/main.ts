@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig } from './config/config.js';
+import { missingServiceNodeFlags } from './config/node-flags.js';
 import { createService } from './service.js';
 
 const HELP = `Usage: npm start   (or: agentkit serve)
@@ -45,6 +46,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   await service.start();
+  const missing = missingServiceNodeFlags();
+  if (missing.length > 0) {
+    service.logger.info({ missing }, `node runs without ${missing.join(' ')}: resident memory stays higher after load bursts (npm start sets it; README, Memory)`);
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

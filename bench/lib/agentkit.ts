@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { SERVICE_NODE_FLAGS } from '../../src/config/node-flags.js';
 import { type Child, ROOT, spawnServer } from './proc.js';
 
 export const API_KEY = 'bench-key';
@@ -65,7 +66,8 @@ export function startAgentKit(options: AgentKitOptions): Promise<Child> {
     entry: agentKitEntry(),
     readyPath: '/readyz',
     cpuProfDir: options.cpuProfDir,
-    nodeArgs: (process.env.BENCH_AGENTKIT_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    // As `npm start` runs it; BENCH_AGENTKIT_NODE_ARGS adds (or, given as `none`, drops) flags.
+    nodeArgs: process.env.BENCH_AGENTKIT_NODE_ARGS === 'none' ? [] : [...SERVICE_NODE_FLAGS, ...(process.env.BENCH_AGENTKIT_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',

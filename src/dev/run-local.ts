@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../spec-files.js';
+import { SERVICE_NODE_FLAGS } from '../config/node-flags.js';
 
 interface DevSecrets {
   agentKitApiKey: string;
@@ -46,15 +47,15 @@ function devSecrets(): DevSecrets {
 }
 
 /** A compiled entry point when built (make run builds first), else the TypeScript source. */
-function entry(path: string): string[] {
+function entry(path: string, nodeFlags: readonly string[] = []): string[] {
   const compiled = join(root, 'dist', path.replace(/\.ts$/, '.js'));
-  return existsSync(compiled) ? [compiled] : ['--import', 'tsx', join(root, path)];
+  return [...nodeFlags, ...(existsSync(compiled) ? [compiled] : ['--import', 'tsx', join(root, path)])];
 }
 
 const children: { name: string; child: ChildProcess }[] = [];
 
 function start(name: string, path: string, env: Record<string, string>, readyLine?: RegExp): Promise<string | null> {
-  const child = spawn(process.execPath, entry(path), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, entry(path, path === 'src/main.ts' ? SERVICE_NODE_FLAGS : []), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push({ name, child });
   const prefix = `[${name}]`.padEnd(12);
   let matched: ((line: string) => void) | null = null;
