@@ -74,7 +74,8 @@ export class TaskUseCases {
       task,
       delivery: (contactEndpoint) => taskDelivery(task, contactEndpoint, now),
       idempotencyKey,
-      requestHash: canonicalHash(req),
+      // Compared only when the same key comes again, so only worth computing with a key.
+      requestHash: idempotencyKey === null ? '' : canonicalHash(req),
     });
     switch (result.outcome) {
       case 'agent-not-found':

@@ -137,7 +137,7 @@ export interface CreateTaskInput {
    */
   delivery: NewDelivery | ((contactEndpoint: string) => NewDelivery);
   idempotencyKey: string | null;
-  /** Hash of the request body, compared when the idempotency key was seen before. */
+  /** Hash of the request body, compared when the idempotency key was seen before ('' without a key). */
   requestHash: string;
 }
 
