@@ -56,7 +56,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     taskOutcomeGraceMs: config.taskOutcomeGraceMs,
     ...(overrides.pollIntervalMs !== undefined ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
   });
-  const queued = () => worker.wake();
+  const queued = (targetUrl?: string) => worker.wake(targetUrl);
   const clock = systemClock;
   const agents = new AgentUseCases({ store, targets, allowlist: new AgentHostAllowlist(config.agentHosts), clock, queued });
   const tasks = new TaskUseCases({ store, clock, queued, dispatched: () => metrics.tasksDispatched.inc() });

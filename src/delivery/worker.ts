@@ -89,8 +89,14 @@ export class DeliveryWorker {
     this.#loop = this.#run();
   }
 
-  /** Something was queued: look at the outbox now. */
-  wake(): void {
+  /**
+   * Something was queued: look at the outbox now. Given the delivery's target URL, the look is
+   * skipped when it could not be sent anyway (every slot, or that target's share, is in flight):
+   * the attempt that frees a slot wakes the loop, and a look that finds nothing to send costs
+   * more the longer the backlog of a busy target.
+   */
+  wake(targetUrl?: string): void {
+    if (targetUrl !== undefined && (this.#inflight.size >= this.#o.concurrency || (this.#perTarget.get(targetOf(targetUrl)) ?? 0) >= this.#targetCap)) return;
     this.#wakeRequested = true;
     this.#wake?.();
   }

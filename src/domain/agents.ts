@@ -20,8 +20,8 @@ export interface AgentUseCaseDeps {
   targets: OpsCoreTargets;
   allowlist: AgentHostAllowlist;
   clock: Clock;
-  /** Called after a commit that queued deliveries. */
-  queued: () => void;
+  /** Called after a commit that queued deliveries; with the target URL when all went to one. */
+  queued: (targetUrl?: string) => void;
 }
 
 /** Registration, deregistration and reading of agents. */
@@ -52,7 +52,7 @@ export class AgentUseCases {
       notification,
       now: now.toISOString(),
     });
-    this.deps.queued();
+    if (notification) this.deps.queued(notification.targetUrl);
     return { ...result, registerDeliveryId: notification?.deliveryId ?? null };
   }
 

@@ -24,7 +24,8 @@ export interface TaskReport {
 export interface TaskUseCaseDeps {
   store: Store;
   clock: Clock;
-  queued: () => void;
+  /** Called after a commit that queued a delivery, with its target URL. */
+  queued: (targetUrl?: string) => void;
   dispatched: () => void;
 }
 
@@ -70,9 +71,10 @@ export class TaskUseCases {
       deliveredAt: null,
       finishedAt: null,
     };
+    let target: string | undefined;
     const result = await this.deps.store.createTask({
       task,
-      delivery: (contactEndpoint) => taskDelivery(task, contactEndpoint, now),
+      delivery: (contactEndpoint) => taskDelivery(task, (target = contactEndpoint), now),
       idempotencyKey,
       // Compared only when the same key comes again, so only worth computing with a key.
       requestHash: idempotencyKey === null ? '' : canonicalHash(req),
@@ -86,7 +88,7 @@ export class TaskUseCases {
         return { task: result.task, replayed: true };
       case 'created':
         this.deps.dispatched();
-        this.deps.queued();
+        this.deps.queued(target);
         return { task: result.task, replayed: false };
     }
   }
