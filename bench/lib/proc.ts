@@ -1,23 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { freePort, ROOT } from '../../src/dev/local-process.js';
 
-/** The repository root (bench/ sits in it). */
-export const ROOT = resolve(import.meta.dirname, '..', '..');
-
-/** A free TCP port on 127.0.0.1 (bind port 0, read it, release it). */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
+/** The repository root, and a free TCP port on 127.0.0.1 (shared with the tests). */
+export { freePort, ROOT };
 
 export interface Child {
   name: string;

@@ -3,18 +3,14 @@
 // by AgentKit, within their budget (timeout_seconds, or the task retry schedule). Once the agent
 // is back (restarted, reports idle), new tasks flow again.
 // Sizes: FAULTS_DOWN_TASKS (20 while down), FAULTS_DOWN_AFTER (10 once back).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createOpsCoreReference, type RunningReference } from '../../src/opscore-reference/index.js';
-import { freePort, startTsProcess, type RunningProcess } from '../support/processes.js';
+import { describe, expect, it } from 'vitest';
+import { freePort, startTsProcess } from '../support/processes.js';
+import { faultFixture } from './fixture.js';
 import {
   AGENTKIT_KEY,
   api,
   envInt,
   isTerminal,
-  keepingLogger,
   listAll,
   OPSCORE_KEY,
   opsCoreEnv,
@@ -22,10 +18,8 @@ import {
   scenarioSeed,
   schedule,
   since,
-  startAgentKitOn,
   statesByTask,
   until,
-  WEBHOOK_SECRET,
 } from './support.js';
 
 const S = 'agent-down';
@@ -37,17 +31,7 @@ const TASK_SCHEDULE = [0, 0.25, 0.5, 0.75];
 /** Worker wake-up and a loaded machine: how late a failure may be reported past its budget. */
 const SLACK_MS = 5_000;
 
-const dir = mkdtempSync(join(tmpdir(), 'agentkit-faults-down-'));
-let agentKit: RunningProcess | null = null;
-let agent: RunningProcess | null = null;
-let opsCoreServer: RunningReference | null = null;
-
-afterAll(async () => {
-  await agent?.kill('SIGKILL');
-  await agentKit?.kill('SIGKILL');
-  await opsCoreServer?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = faultFixture('agentkit-faults-down-');
 
 describe('fault: the agent is down while tasks are dispatched', () => {
   it(
@@ -55,10 +39,9 @@ describe('fault: the agent is down while tasks are dispatched', () => {
     async () => {
       const started = Date.now();
       const rng = scenarioSeed(S);
-      const opsCore = createOpsCoreReference({ apiKey: OPSCORE_KEY, webhookSecret: WEBHOOK_SECRET, logger: keepingLogger() });
-      opsCoreServer = await opsCore.start();
-      agentKit = await startAgentKitOn(await freePort(), {
-        AGENTKIT_DB: join(dir, 'agentkit.db'),
+      const { opsCore, server: opsCoreServer } = await fx.startOpsCore();
+      const agentKit = await fx.startAgentKit(await freePort(), {
+        AGENTKIT_DB: fx.db,
         ...opsCoreEnv(opsCoreServer.url),
         AGENTKIT_TASK_RETRY_SCHEDULE: TASK_SCHEDULE.join(','),
         AGENTKIT_WEBHOOK_RETRY_SCHEDULE: schedule(40, 0.25),
@@ -72,7 +55,7 @@ describe('fault: the agent is down while tasks are dispatched', () => {
           {
             AGENTKIT_URL: base,
             AGENTKIT_API_KEY: AGENTKIT_KEY,
-            OPSCORE_API_URL: opsCoreServer!.url,
+            OPSCORE_API_URL: opsCoreServer.url,
             OPSCORE_API_KEY: OPSCORE_KEY,
             AGENT_PORT: String(agentPort),
             AGENT_ID,
@@ -89,14 +72,14 @@ describe('fault: the agent is down while tasks are dispatched', () => {
       };
       const outcomeAtOpsCore = (taskId: string) => (statesByTask(opsCore.received()).get(taskId) ?? []).find(isTerminal);
 
-      agent = await startAgent();
+      const agent = (fx.agentProcess = await startAgent());
       await until(() => idles() >= 1, 60_000, () => 'the agent to report idle to Ops-Core');
       const warmUp = await dispatch({ task_name: 'echo', parameters: { warm: true } });
       await until(() => outcomeAtOpsCore(warmUp)?.state === 'finished', 30_000, () => 'the warm-up task to finish');
 
       // The agent dies (SIGKILL: no deregistration, its port refuses connections).
       await agent.kill('SIGKILL');
-      agent = null;
+      fx.agentProcess = null;
       const down = Array.from({ length: DOWN_TASKS }, (_, i) => ({
         i,
         timeoutSeconds: rng.next() < 0.5 ? 1 : null,
@@ -152,7 +135,7 @@ describe('fault: the agent is down while tasks are dispatched', () => {
 
       // The agent comes back on the same port: it registers again and reports idle; new tasks run.
       const idleBefore = idles();
-      agent = await startAgent();
+      fx.agentProcess = await startAgent();
       await until(() => idles() > idleBefore, 60_000, () => 'the restarted agent to report idle');
       const after: string[] = [];
       for (let i = 0; i < AFTER_TASKS; i++) after.push(await dispatch({ task_name: 'echo', parameters: { after: i } }));

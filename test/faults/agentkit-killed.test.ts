@@ -2,13 +2,9 @@
 // and task dispatches are in flight, and restarted on the same SQLite database and port.
 // Sizes: FAULTS_KILL_REGISTRATIONS (200), FAULTS_KILL_TASKS (500), FAULTS_KILL_ROUNDS (3),
 // FAULTS_KILL_AGENTS (4 SDK agents), FAULTS_KILL_CLIENTS (16 concurrent API calls).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createOpsCoreReference, type RunningReference } from '../../src/opscore-reference/index.js';
-import type { Agent } from '../../src/sdk/index.js';
-import { freePort, type RunningProcess } from '../support/processes.js';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../support/processes.js';
+import { faultFixture } from './fixture.js';
 import {
   api,
   envInt,
@@ -17,17 +13,13 @@ import {
   listAllTasks,
   notificationsByAgent,
   notifiedVersion,
-  OPSCORE_KEY,
   opsCoreEnv,
   say,
   scenarioSeed,
   schedule,
-  sdkAgent,
   since,
-  startAgentKitOn,
   statesByTask,
   until,
-  WEBHOOK_SECRET,
 } from './support.js';
 
 const S = 'kill';
@@ -47,17 +39,7 @@ interface ChainOp {
   tries: Array<{ version: string | null; outcome: 'answered' | 'unknown' | 'gone' | 'refused'; status: number | null }>;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'agentkit-faults-kill-'));
-let agentKit: RunningProcess | null = null;
-let opsCoreServer: RunningReference | null = null;
-const agents: Agent[] = [];
-
-afterAll(async () => {
-  await Promise.allSettled(agents.map((a) => a.stop({ timeoutMs: 3_000 })));
-  await agentKit?.kill('SIGKILL');
-  await opsCoreServer?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = faultFixture('agentkit-faults-kill-');
 
 describe('fault: AgentKit killed with SIGKILL mid-flow, restarted on the same database', () => {
   it(
@@ -67,25 +49,20 @@ describe('fault: AgentKit killed with SIGKILL mid-flow, restarted on the same da
       const rng = scenarioSeed(S);
       const opsLogger = keepingLogger();
       const agentLogger = keepingLogger();
-      const opsCore = createOpsCoreReference({ apiKey: OPSCORE_KEY, webhookSecret: WEBHOOK_SECRET, logger: opsLogger });
-      opsCoreServer = await opsCore.start();
+      const { opsCore, server: opsCoreServer } = await fx.startOpsCore(opsLogger);
       const port = await freePort();
       const env = {
-        AGENTKIT_DB: join(dir, 'agentkit.db'),
+        AGENTKIT_DB: fx.db,
         ...opsCoreEnv(opsCoreServer.url),
         AGENTKIT_WEBHOOK_RETRY_SCHEDULE: schedule(40, 0.5),
         AGENTKIT_TASK_RETRY_SCHEDULE: schedule(40, 0.5),
         AGENTKIT_DELIVERY_TIMEOUT_MS: '2000',
       };
-      agentKit = await startAgentKitOn(port, env);
+      let agentKit = await fx.startAgentKit(port, env);
       const base = agentKit.url;
 
       // SDK agents in this process, registered with AgentKit; the tasks are spread over them.
-      for (let i = 0; i < SDK_AGENTS; i++) {
-        const agent = sdkAgent({ agentId: `sdk-${i}`, agentKitUrl: base, opsCoreUrl: opsCoreServer.url, concurrency: 8, logger: agentLogger });
-        agents.push(agent);
-        await agent.start();
-      }
+      const agents = await fx.startSdkAgents(SDK_AGENTS, { agentKitUrl: base, opsCoreUrl: opsCoreServer.url, concurrency: 8, logger: agentLogger });
 
       // The plan, all from the seed: chains R, D, R per agent, and tasks (echo or fail) per SDK agent.
       const chainCount = Math.ceil(REGISTRATIONS / 2);
@@ -186,7 +163,7 @@ describe('fault: AgentKit killed with SIGKILL mid-flow, restarted on the same da
         const facts = `answered=${answered}/${totalRequests} inFlight=${inFlight} t=${since(started)}`;
         await agentKit.kill('SIGKILL');
         const down = Date.now();
-        agentKit = await startAgentKitOn(port, env);
+        agentKit = await fx.startAgentKit(port, env);
         kills.push(`round ${round + 1}: SIGKILL at ${facts}; back after ${Date.now() - down} ms`);
         say(S, kills.at(-1)!);
       }
@@ -237,7 +214,7 @@ describe('fault: AgentKit killed with SIGKILL mid-flow, restarted on the same da
       await until(
         () => missing().length === 0 && unended().length === 0,
         120_000,
-        () => `lifecycle events still missing at Ops-Core: ${missing().slice(0, 10).join('; ')} (${missing().length}); tasks without a terminal state: ${unended().length}\n${agentKit!.output().slice(-3000)}\n${opsLogger.lines.slice(-10).join('\n')}`,
+        () => `lifecycle events still missing at Ops-Core: ${missing().slice(0, 10).join('; ')} (${missing().length}); tasks without a terminal state: ${unended().length}\n${agentKit.output().slice(-3000)}\n${opsLogger.lines.slice(-10).join('\n')}`,
         250,
       );
       // Ops-Core only dispatches to idle agents: each SDK agent ends idle there.
@@ -294,7 +271,7 @@ describe('fault: AgentKit killed with SIGKILL mid-flow, restarted on the same da
       await until(
         async () => {
           akTasks.clear();
-          for (const t of await listAllTasks(agentKit!.url)) akTasks.set(t.taskId, t.status);
+          for (const t of await listAllTasks(agentKit.url)) akTasks.set(t.taskId, t.status);
           return accepted.every((t) => ['finished', 'failed'].includes(akTasks.get(t.taskId!) ?? ''));
         },
         60_000,

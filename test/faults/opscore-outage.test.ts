@@ -3,13 +3,10 @@
 // SDK) must all arrive afterwards, and nothing twice under different ids.
 // Sizes: FAULTS_OUTAGE_REGISTRATIONS (30), FAULTS_OUTAGE_TASKS (40), FAULTS_OUTAGE_BURST_MS
 // (how long each failure burst lasts, 1500; each phase lasts 1 to 1.5 times that).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createOpsCoreReference, type FaultSpec, type RunningReference } from '../../src/opscore-reference/index.js';
-import type { Agent } from '../../src/sdk/index.js';
-import { freePort, type RunningProcess } from '../support/processes.js';
+import { describe, expect, it } from 'vitest';
+import type { FaultSpec } from '../../src/opscore-reference/index.js';
+import { freePort } from '../support/processes.js';
+import { faultFixture } from './fixture.js';
 import {
   api,
   countBy,
@@ -19,17 +16,13 @@ import {
   listAll,
   listAllTasks,
   notificationsByAgent,
-  OPSCORE_KEY,
   opsCoreEnv,
   say,
   scenarioSeed,
   schedule,
-  sdkAgent,
   since,
-  startAgentKitOn,
   statesByTask,
   until,
-  WEBHOOK_SECRET,
 } from './support.js';
 
 const S = 'opscore-outage';
@@ -42,17 +35,7 @@ const GONE_TASKS = 3;
 /** Retry-After sent with the 429s, in seconds. */
 const RETRY_AFTER = 1;
 
-const dir = mkdtempSync(join(tmpdir(), 'agentkit-faults-outage-'));
-let agentKit: RunningProcess | null = null;
-let opsCoreServer: RunningReference | null = null;
-const agents: Agent[] = [];
-
-afterAll(async () => {
-  await Promise.allSettled(agents.map((a) => a.stop({ timeoutMs: 3_000 })));
-  await agentKit?.kill('SIGKILL');
-  await opsCoreServer?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = faultFixture('agentkit-faults-outage-');
 
 describe('fault: Ops-Core unreachable, then 5xx bursts and 429 with Retry-After', () => {
   it(
@@ -62,12 +45,11 @@ describe('fault: Ops-Core unreachable, then 5xx bursts and 429 with Retry-After'
       const rng = scenarioSeed(S);
       const opsLogger = keepingLogger();
       const agentLogger = keepingLogger();
-      const opsCore = createOpsCoreReference({ apiKey: OPSCORE_KEY, webhookSecret: WEBHOOK_SECRET, logger: opsLogger });
-      opsCoreServer = await opsCore.start();
-      const opsPort = opsCoreServer.port;
-      const opsUrl = opsCoreServer.url;
-      agentKit = await startAgentKitOn(await freePort(), {
-        AGENTKIT_DB: join(dir, 'agentkit.db'),
+      const { opsCore, server } = await fx.startOpsCore(opsLogger);
+      const opsPort = server.port;
+      const opsUrl = server.url;
+      const agentKit = await fx.startAgentKit(await freePort(), {
+        AGENTKIT_DB: fx.db,
         ...opsCoreEnv(opsUrl),
         // A budget far longer than the outage (about 150 s): retries every 0.5 s.
         AGENTKIT_WEBHOOK_RETRY_SCHEDULE: schedule(300, 0.5),
@@ -75,16 +57,12 @@ describe('fault: Ops-Core unreachable, then 5xx bursts and 429 with Retry-After'
         AGENTKIT_TASK_RETRY_SCHEDULE: '0,0.2,0.2',
       });
       const base = agentKit.url;
-      for (let i = 0; i < SDK_AGENTS; i++) {
-        const agent = sdkAgent({ agentId: `sdk-${i}`, agentKitUrl: base, opsCoreUrl: opsUrl, concurrency: 4, logger: agentLogger });
-        agents.push(agent);
-        await agent.start();
-      }
+      const agents = await fx.startSdkAgents(SDK_AGENTS, { agentKitUrl: base, opsCoreUrl: opsUrl, concurrency: 4, logger: agentLogger });
       // The system runs: Ops-Core knows the SDK agents and has their first idle. Then it goes away
       // (nothing listens on its port: connections are refused).
       await until(() => agents.every((a) => opsCore.received().states[a.agentId!]?.[0]?.state === 'idle'), 60_000, () => 'the SDK agents to report idle');
-      await opsCoreServer.close();
-      opsCoreServer = null;
+      await server.close();
+      fx.opsCoreServer = null;
       const before = opsCore.received().requests.length;
 
       // While Ops-Core is down: registrations, some deregistrations, and tasks that run and report.
@@ -147,7 +125,7 @@ describe('fault: Ops-Core unreachable, then 5xx bursts and 429 with Retry-After'
       ]);
       say(S, `fault phases: ${phases.map((p) => `${p.status}${p.retryAfterSeconds ? ` with Retry-After ${p.retryAfterSeconds}` : ''} for ${p.forMs} ms`).join(', then ')}`);
       opsCore.faults.inject(phases[0]);
-      opsCoreServer = await opsCore.start(opsPort);
+      fx.opsCoreServer = await opsCore.start(opsPort);
       for (const phase of phases.slice(1)) {
         await until(() => opsCore.faults.describe() === undefined, 60_000, () => `fault ${JSON.stringify(opsCore.faults.describe())} to end`, 20);
         opsCore.faults.inject(phase);

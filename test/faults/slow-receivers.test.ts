@@ -5,13 +5,11 @@
 // FAULTS_SLOW_HEALTHY (2 healthy agents), FAULTS_SLOW_PER_HEALTHY (10 tasks each),
 // FAULTS_SLOW_TIMEOUT_MS (per-attempt timeout, 20000: the
 // healthy deliveries must all arrive within it after the first hang, on a loaded machine too).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Receiver } from '../support/receiver.js';
-import { freePort, type RunningProcess } from '../support/processes.js';
-import { api, envInt, say, scenarioSeed, since, startAgentKitOn, until } from './support.js';
+import { freePort } from '../support/processes.js';
+import { faultFixture } from './fixture.js';
+import { api, envInt, say, scenarioSeed, since, until } from './support.js';
 
 const S = 'slow-receivers';
 const HANGING = Math.max(1, envInt('FAULTS_SLOW_HANGING', 4));
@@ -21,15 +19,7 @@ const PER_HEALTHY = envInt('FAULTS_SLOW_PER_HEALTHY', 10);
 const TIMEOUT_MS = envInt('FAULTS_SLOW_TIMEOUT_MS', 20_000);
 const CONCURRENCY = 32;
 
-const dir = mkdtempSync(join(tmpdir(), 'agentkit-faults-slow-'));
-let agentKit: RunningProcess | null = null;
-const receivers: Receiver[] = [];
-
-afterAll(async () => {
-  await agentKit?.kill('SIGKILL');
-  await Promise.allSettled(receivers.map((r) => r.stop()));
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = faultFixture('agentkit-faults-slow-');
 
 describe('fault: agent endpoints that hang', () => {
   it(
@@ -37,8 +27,8 @@ describe('fault: agent endpoints that hang', () => {
     async () => {
       const started = Date.now();
       const rng = scenarioSeed(S);
-      agentKit = await startAgentKitOn(await freePort(), {
-        AGENTKIT_DB: join(dir, 'agentkit.db'),
+      const agentKit = await fx.startAgentKit(await freePort(), {
+        AGENTKIT_DB: fx.db,
         AGENTKIT_DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
         AGENTKIT_DELIVERY_CONCURRENCY: String(CONCURRENCY),
         // A hung delivery is retried much later, outside this test's window.
@@ -53,7 +43,7 @@ describe('fault: agent endpoints that hang', () => {
       for (let i = 0; i < HANGING; i++) {
         const r = await new Receiver().start();
         r.answer(() => 'hang');
-        receivers.push(r);
+        fx.receivers.push(r);
         hanging.push(r);
         await register(`hang-${i}`, r);
       }
@@ -61,7 +51,7 @@ describe('fault: agent endpoints that hang', () => {
       for (let i = 0; i < HEALTHY; i++) {
         const r = await new Receiver().start();
         r.answer((req) => ({ status: 202, body: JSON.stringify({ taskId: (req.json as { taskId: string }).taskId, duplicate: false }) }));
-        receivers.push(r);
+        fx.receivers.push(r);
         healthy.push(r);
         await register(`ok-${i}`, r);
       }

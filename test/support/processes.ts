@@ -1,20 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { freePort, ROOT } from '../../src/dev/local-process.js';
 
-export const ROOT = resolve(import.meta.dirname, '..', '..');
-
-/** A free TCP port on 127.0.0.1 (bind port 0, read it, release it). */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
+/** The repository root, and a free TCP port on 127.0.0.1 (shared with the benchmark). */
+export { freePort, ROOT };
 
 export interface RunningProcess {
   child: ChildProcess;
