@@ -9,7 +9,7 @@
  * webhook-latency, memory, dispatch-pg; default all), BENCH_OUT (default bench/results.json
  * for a full run, bench/results.partial.json otherwise), BENCH_PROFILE=1 (AgentKit children
  * run with --cpu-prof into bench/profiles/<scenario>/, summarised in the output),
- * E2E_RATE (500), E2E_LOW_RATE (50; 0 skips it), E2E_MAX_RATE (1000; 0 skips e2e-max), E2E_AGENTS (8),
+ * E2E_RATE (550), E2E_LOW_RATE (50; 0 skips it), E2E_MAX_RATE (1000; 0 skips e2e-max), E2E_AGENTS (8),
  * E2E_AGENT_CONCURRENCY (16), WEBHOOK_RATE (50), MEMORY_TASKS (100000), BENCH_PG_URL,
  * BENCH_AGENTKIT_NODE_ARGS (node flags added to the service's own, src/config/node-flags.ts; `none` drops those).
  */

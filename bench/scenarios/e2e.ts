@@ -20,7 +20,9 @@ interface Finished {
  * that, and each SDK agent runs up to E2E_AGENT_CONCURRENCY tasks at once.
  */
 export async function e2e(ctx: BenchContext): Promise<ScenarioResult[]> {
-  const rate = numberFromEnv('E2E_RATE', 500);
+  // Offered a little above the 500 tasks/s target: tasks still on their way when the load stops
+  // fall outside the window, so a system that keeps up with exactly 500/s measures just under it.
+  const rate = numberFromEnv('E2E_RATE', 550);
   const maxRate = numberFromEnv('E2E_MAX_RATE', 1000);
   const lowRate = numberFromEnv('E2E_LOW_RATE', 50);
   const agentsN = numberFromEnv('E2E_AGENTS', 8);

@@ -10,6 +10,8 @@ import { classifyStatus, nextAttemptAt, parseRetryAfter } from './retry-policy.j
 const MIN_SLEEP_MS = 20;
 /** How often the worker looks for delivered tasks past their deadline, ms. */
 const SWEEP_INTERVAL_MS = 1000;
+/** How long the worker trusts that a short claim took everything due outside the busy targets, ms. */
+const EXHAUSTED_TTL_MS = 250;
 
 /**
  * What a delivery's target is for the per-target limit: its URL up to the first `/` after the
@@ -76,6 +78,14 @@ export class DeliveryWorker {
   #wake: (() => void) | null = null;
   #lastLoopAt = 0;
   #lastSweepAt = 0;
+  /**
+   * Set when a claim came back short: then everything due, except for the busy targets it
+   * skipped, was taken. Until something new is queued (see {@link wake}), an ordered
+   * delivery ends, or EXHAUSTED_TTL_MS pass (retries falling due, other replicas' rows), a claim
+   * skipping the same targets or more would walk the busy targets' backlog to find nothing, at a
+   * cost that grows with that backlog; the loop leaves it out.
+   */
+  #exhausted: { busy: ReadonlySet<string>; until: number } | null = null;
 
   constructor(options: DeliveryWorkerOptions) {
     this.#o = options;
@@ -96,7 +106,15 @@ export class DeliveryWorker {
    * more the longer the backlog of a busy target.
    */
   wake(targetUrl?: string): void {
-    if (targetUrl !== undefined && (this.#inflight.size >= this.#o.concurrency || (this.#perTarget.get(targetOf(targetUrl)) ?? 0) >= this.#targetCap)) return;
+    const target = targetUrl === undefined ? undefined : targetOf(targetUrl);
+    // New work outside the targets the last short claim skipped: that claim no longer says all.
+    if (target === undefined || !this.#exhausted?.busy.has(target)) this.#exhausted = null;
+    if (target !== undefined && (this.#inflight.size >= this.#o.concurrency || this.#isBusy(target))) return;
+    this.#nudge();
+  }
+
+  /** Ends the loop's sleep (or makes it go round again). */
+  #nudge(): void {
     this.#wakeRequested = true;
     this.#wake?.();
   }
@@ -140,8 +158,13 @@ export class DeliveryWorker {
           // flight: deliveries to receivers that hang cannot take every slot.
           const limit = Math.min(free, this.#targetCap);
           const busy = [...this.#perTarget].filter(([, n]) => n >= this.#targetCap).map(([target]) => target);
-          const batch = await this.#o.store.claimDeliveries(now, limit, this.id, now + leaseMs, busy);
-          for (const d of batch) this.#track(this.#sendTo(targetOf(d.targetUrl), d));
+          const ex = this.#exhausted;
+          const nothingNew = ex !== null && now < ex.until && [...ex.busy].every((t) => this.#isBusy(t));
+          const batch = nothingNew ? [] : await this.#o.store.claimDeliveries(now, limit, this.id, now + leaseMs, busy);
+          // A short claim took everything due outside `busy`. A full one leaves an earlier such
+          // finding true: whatever was queued since for other targets cleared it (see wake).
+          if (!nothingNew && batch.length < limit) this.#exhausted = { busy: new Set(busy), until: now + EXHAUSTED_TTL_MS };
+          for (const d of batch) this.#track(this.#sendTo(targetOf(d.targetUrl), d), d);
           claimedFull = batch.length === limit;
           targetsBusy = busy.length > 0;
         }
@@ -177,6 +200,7 @@ export class DeliveryWorker {
       const ended = await this.#o.store.expireOverdueTasks(cutoff, now.toISOString(), error, (task) => taskErrorReport(this.#o.targets, task, error, now), 100);
       if (ended.length === 0) return;
       this.#o.logger.warn({ tasks: ended.map((t) => t.taskId) }, 'tasks ended failed: no outcome from their agent by the deadline; error reported to Ops-Core');
+      this.#exhausted = null;
       this.#wakeRequested = true;
     } catch (err) {
       this.#o.logger.error({ err }, 'could not look for overdue tasks; trying again');
@@ -210,11 +234,18 @@ export class DeliveryWorker {
     }
   }
 
-  #track(p: Promise<void>): void {
+  #isBusy(target: string): boolean {
+    return (this.#perTarget.get(target) ?? 0) >= this.#targetCap;
+  }
+
+  #track(p: Promise<void>, d: DeliveryRecord): void {
     this.#inflight.add(p);
     void p.finally(() => {
       this.#inflight.delete(p);
-      this.wake();
+      // The next delivery of its order key may now be sendable; if its target was not among the
+      // skipped ones, a claim may find it (to a skipped target it frees that target anyway).
+      if (d.orderKey !== null && this.#exhausted && !this.#exhausted.busy.has(targetOf(d.targetUrl))) this.#exhausted = null;
+      this.#nudge();
     });
   }
 
