@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import Database from 'better-sqlite3';
+import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
+import { OVERDUE_TASKS_SQL, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { type StoreHarness, storeSuite } from './store-suite.js';
 
@@ -48,5 +50,16 @@ describe('SQLite store at start', () => {
     } finally {
       await h.cleanup();
     }
+  });
+});
+
+describe('SQLite query plans', () => {
+  it('when the worker sweeps for overdue tasks, then it reads only open tasks with a deadline, not every delivered task', () => {
+    const db = new Database(':memory:');
+    for (const m of sqliteMigrations) db.exec(m.sql);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${OVERDUE_TASKS_SQL}`).all('2026-01-01T00:00:00.000Z', 100) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    db.close();
+    expect(plan).toContain('USING INDEX tasks_open_by_deadline');
+    expect(plan).not.toContain('TEMP B-TREE');
   });
 });

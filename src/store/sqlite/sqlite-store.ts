@@ -48,6 +48,15 @@ export interface SqliteStoreOptions {
   synchronous?: 'NORMAL' | 'FULL';
 }
 
+/**
+ * Delivered or running tasks past a deadline, oldest first: the worker's sweep, every second.
+ * INDEXED BY: left to itself SQLite reads every delivered task through tasks_by_status (most
+ * tasks have no deadline and stay `delivered` when their agent reports elsewhere), which grew
+ * the sweep, and the p99 of every request, with the table: 26 to 90 ms over a 5-minute soak.
+ */
+export const OVERDUE_TASKS_SQL = `SELECT task_id FROM tasks INDEXED BY tasks_open_by_deadline
+  WHERE status IN ('delivered', 'running') AND deadline IS NOT NULL AND deadline < ? ORDER BY deadline LIMIT ?`;
+
 type Db = Database.Database;
 type QueuedWrite = { fn: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void };
 type Statement = Database.Statement;
@@ -448,9 +457,7 @@ export class SqliteStore implements Store {
 
   async expireOverdueTasks(cutoff: string, now: string, error: TaskError, report: (task: TaskRecord) => NewDelivery | null, limit: number): Promise<TaskRecord[]> {
     return this.#immediate(() => {
-      const overdue = this.#sql(
-        "SELECT task_id FROM tasks WHERE status IN ('delivered', 'running') AND deadline IS NOT NULL AND deadline < ? ORDER BY deadline LIMIT ?",
-      ).all(cutoff, limit) as { task_id: string }[];
+      const overdue = this.#sql(OVERDUE_TASKS_SQL).all(cutoff, limit) as { task_id: string }[];
       return overdue.map(({ task_id }) => {
         const task = this.#failTask(task_id, error, now);
         const delivery = report(task);
