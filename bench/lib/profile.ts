@@ -45,14 +45,21 @@ function short(url: string): string {
   return url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(/^.*\/(src|bench)\//, '$1/');
 }
 
-/** Self time per function and per module of one `.cpuprofile` (idle and GC shown as such). */
-export function summarizeProfile(file: string, top = 15): ProfileSummary {
+/**
+ * Self time per function and per module of one `.cpuprofile` (idle and GC shown as such).
+ * `window`: only the samples between these seconds after the profile started (for example the
+ * load phase of a scenario, without the start-up and the drain after it).
+ */
+export function summarizeProfile(file: string, top = 15, window?: readonly [number, number]): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   let total = 0;
+  let at = 0;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    if (window && (at < window[0] * 1e6 || at > window[1] * 1e6)) return;
     self.set(id, (self.get(id) ?? 0) + dt);
     total += dt;
   });
@@ -90,12 +97,23 @@ export function summarizeDir(dir: string, top = 15): ProfileSummary[] {
   return files.map((f) => summarizeProfile(join(dir, f), top));
 }
 
-/** CLI: `node --import tsx bench/lib/profile.ts <file-or-dir>...` prints the summaries. */
+/**
+ * CLI: `node --import tsx bench/lib/profile.ts [--window FROM,TO] [--json] <file-or-dir>...`
+ * prints the summaries (`--window`: seconds after each profile started; `--json`: as JSON).
+ */
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const arg of process.argv.slice(2)) {
-    const summaries = arg.endsWith('.cpuprofile') ? [summarizeProfile(arg, 25)] : summarizeDir(arg, 25);
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--window');
+  const window = at >= 0 ? (args.splice(at, 2)[1]!.split(',').map(Number) as [number, number]) : undefined;
+  const json = args.includes('--json');
+  const summaries = args
+    .filter((a) => a !== '--json')
+    .flatMap((arg) => (arg.endsWith('.cpuprofile') ? [arg] : readdirSync(arg).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(arg, f))))
+    .map((f) => summarizeProfile(f, 25, window));
+  if (json) console.log(JSON.stringify({ window_s: window ?? null, summaries }, null, 2));
+  else {
     for (const s of summaries) {
-      console.log(`\n${s.file} (${s.total_ms} ms sampled)`);
+      console.log(`\n${s.file} (${s.total_ms} ms sampled${window ? `, ${window[0]}-${window[1]} s` : ''})`);
       for (const m of s.by_module) console.log(`  ${String(m.self_pct).padStart(5)}%  ${m.module}`);
       console.log('  --');
       for (const t of s.top) console.log(`  ${String(t.self_pct).padStart(5)}%  ${t.fn}  ${t.where}`);
