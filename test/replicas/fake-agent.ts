@@ -44,6 +44,11 @@ export class FakeAgent {
     return this.#hanging.size;
   }
 
+  /** Task ids of the deliveries received and held unanswered right now. */
+  get hangingTaskIds(): string[] {
+    return [...this.#hanging].map((h) => h.taskId);
+  }
+
   /** Hang mode on: deliveries stay unanswered. Off: the hanging ones get 503 (retried). */
   hang(on: boolean): void {
     this.#hang = on;

@@ -289,12 +289,18 @@ describe('AgentKit replicas on one PostgreSQL database', () => {
     const lateAgents = Array.from({ length: 20 }, (_, i) => `late-${i}`);
     const lateRegistered = Promise.all(lateAgents.map((id, i) => withFailover(i, urls, (base) => call(base, 'POST', '/v1/agents', registration(id, `${fake.url}/tasks`)))));
     const during = dispatchRange(400, 600);
-    // Every process has task deliveries leased and hanging (each sends at most its per-target share).
+    // Every process has task deliveries hanging at the agent: received there, and leased by it
+    // (each sends at most its per-target share). A delivery leased but not yet received would
+    // leave the agent nothing to see cut when its sender is killed.
     await eventually(async () => {
-      if (fake.hangingCount < 6) return undefined;
-      const owners = await c.db.query("SELECT DISTINCT lease_owner FROM deliveries WHERE status = 'pending' AND kind = 'task.delivery' AND lease_owner IS NOT NULL");
+      const hanging = fake.hangingTaskIds;
+      if (hanging.length < 6) return undefined;
+      const owners = await c.db.query(
+        "SELECT DISTINCT lease_owner FROM deliveries WHERE status = 'pending' AND kind = 'task.delivery' AND lease_owner IS NOT NULL AND task_id = ANY($1)",
+        [hanging],
+      );
       return owners.length === 3 ? true : undefined;
-    }, 30_000, 'deliveries in flight from all three processes');
+    }, 30_000, 'deliveries hanging at the agent from all three processes');
     const victim = c.processes[2]!;
     live.splice(live.indexOf(victim.url), 1);
     await victim.kill('SIGKILL');
