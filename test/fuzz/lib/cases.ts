@@ -74,6 +74,18 @@ export function toWire(
   return { method: over.method ?? base.op.method, path: over.path ?? `${encodePath(base)}${queryString(base.query)}`, headers, body };
 }
 
+/** A fuzz case for operation `b`, labelled `<operationId>: <label>`, put on the wire with `over`. */
+export function wireCase(
+  b: BaseRequest,
+  label: string,
+  expect: FuzzCase['expect'],
+  family: Family = 'valid',
+  statuses?: number[],
+  over: Parameters<typeof toWire>[1] = {},
+): FuzzCase {
+  return { ...toWire(b, over), label: `${b.op.id}: ${label}`, family, operation: b.op.id, expect, statuses };
+}
+
 /** Path parameter values that are malformed on the wire (already percent-encoded where meant to be). */
 export function pathBreakers(valid: string, rng: Rng): Array<[string, string]> {
   const v = encodeURIComponent(valid);

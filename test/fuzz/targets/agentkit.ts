@@ -3,7 +3,7 @@ import { MAX_JSON_DEPTH } from '../../../src/http/request-limits.js';
 import type { Store } from '../../../src/store/types.js';
 import { Receiver, eventually } from '../../support/receiver.js';
 import { API_KEY, WEBHOOK_SECRET, startService, type TestService } from '../../support/service.js';
-import { bearerAuthCases, invalidCase, toWire, type BaseRequest, type FamilyOptions, type FuzzCase } from '../lib/cases.js';
+import { bearerAuthCases, invalidCase, wireCase, type BaseRequest, type FamilyOptions, type FuzzCase } from '../lib/cases.js';
 import { WireClient, type WireResponse } from '../lib/http.js';
 import type { Rng } from '../lib/rng.js';
 import type { FuzzTarget } from '../lib/runner.js';
@@ -167,14 +167,6 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
     }
   }
 
-  const asCase = (b: BaseRequest, label: string, expect: FuzzCase['expect'], family: FuzzCase['family'] = 'valid', statuses?: number[]): FuzzCase => ({
-    ...toWire(b),
-    label: `${b.op.id}: ${label}`,
-    family,
-    operation: b.op.id,
-    expect,
-    statuses,
-  });
 
   /** Requests valid in form that the service must refuse for what they refer to. */
   function semanticCase(): FuzzCase | null {
@@ -182,21 +174,21 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
     const ghostAgent = `ghost-${rng.hex(8)}`;
     switch (choice) {
       case 0:
-        return asCase(base(op('getAgent'), { agentId: ghostAgent }), 'unknown agent', 'reject', 'semantic', [404]);
+        return wireCase(base(op('getAgent'), { agentId: ghostAgent }), 'unknown agent', 'reject', 'semantic', [404]);
       case 1:
-        return asCase(base(op('deregisterAgent'), { agentId: ghostAgent }), 'unknown agent', 'reject', 'semantic', [404]);
+        return wireCase(base(op('deregisterAgent'), { agentId: ghostAgent }), 'unknown agent', 'reject', 'semantic', [404]);
       case 2:
-        return asCase(dispatch(ghostAgent, null), 'dispatch to an unknown agent', 'reject', 'semantic', [404]);
+        return wireCase(dispatch(ghostAgent, null), 'dispatch to an unknown agent', 'reject', 'semantic', [404]);
       case 3:
-        return asCase(base(op('getTask'), { taskId: rng.uuid() }), 'unknown task', 'reject', 'semantic', [404]);
+        return wireCase(base(op('getTask'), { taskId: rng.uuid() }), 'unknown task', 'reject', 'semantic', [404]);
       case 4:
-        return asCase(report(rng.uuid(), 'running'), 'report on an unknown task', 'reject', 'semantic', [404]);
+        return wireCase(report(rng.uuid(), 'running'), 'report on an unknown task', 'reject', 'semantic', [404]);
       case 5: {
         const ended = endedTasks();
         if (!ended.length) return null;
         const t = rng.pick(ended);
         const other = rng.pick(['running', 'finished', 'failed'].filter((s) => s !== t.status)) as 'running' | 'finished' | 'failed';
-        return asCase(report(t.taskId, other), `report ${other} on a task that ended ${t.status}`, 'reject', 'semantic', [409]);
+        return wireCase(report(t.taskId, other), `report ${other} on a task that ended ${t.status}`, 'reject', 'semantic', [409]);
       }
       case 6: {
         const used = [...idempotency.entries()].filter(([, v]) => known.agents.includes(v.agentId));
@@ -204,13 +196,13 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
         const [key, first] = rng.pick(used);
         const b = dispatch(first.agentId, key);
         if (JSON.stringify(b.body) === first.body) return null;
-        return asCase(b, 'Idempotency-Key reused with another body', 'reject', 'semantic', [409]);
+        return wireCase(b, 'Idempotency-Key reused with another body', 'reject', 'semantic', [409]);
       }
       default: {
         const ended = new Set(endedTasks().map((t) => t.taskId));
         const stale = known.deliveries.filter((d) => d.kind === 'task.delivery' && d.taskId && ended.has(d.taskId));
-        if (!stale.length) return asCase(base(op('redeliverWebhookDelivery'), { deliveryId: `nope${rng.hex(8)}` }), 'unknown delivery', 'reject', 'semantic', [404]);
-        return asCase(base(op('redeliverWebhookDelivery'), { deliveryId: rng.pick(stale).deliveryId }), 'redeliver a delivery of an ended task', 'reject', 'semantic', [409]);
+        if (!stale.length) return wireCase(base(op('redeliverWebhookDelivery'), { deliveryId: `nope${rng.hex(8)}` }), 'unknown delivery', 'reject', 'semantic', [404]);
+        return wireCase(base(op('redeliverWebhookDelivery'), { deliveryId: rng.pick(stale).deliveryId }), 'redeliver a delivery of an ended task', 'reject', 'semantic', [409]);
       }
     }
   }
@@ -218,7 +210,7 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
   const authCase = (b: BaseRequest): FuzzCase | null => {
     if (!b.op.secured) return null;
     const [what, headers, statuses] = rng.pick(bearerAuthCases(rng, API_KEY));
-    return { ...toWire(b, { auth: headers }), label: `${b.op.id}: auth: ${what}`, family: 'auth', operation: b.op.id, expect: 'reject', statuses };
+    return wireCase(b, `auth: ${what}`, 'reject', 'auth', statuses, { auth: headers });
   };
 
   return {
@@ -254,7 +246,7 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
         // RFC 8259 lets a parser ignore a byte order mark: accepting it or refusing it are both fine.
         const b = registration(freshAgentId());
         const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(b.body))]);
-        return { ...asCase(b, 'registration with a UTF-8 byte order mark', 'either', 'bad-json'), body };
+        return { ...wireCase(b, 'registration with a UTF-8 byte order mark', 'either', 'bad-json'), body };
       }
       switch (kind) {
         case 'register': {
@@ -263,18 +255,18 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
             [known.agents.length ? 3 : 0, someAgent()],
             [2, OMIT],
           ]));
-          return asCase(b, 'register', 'accept');
+          return wireCase(b, 'register', 'accept');
         }
         case 'dispatch': {
           const reuse = rng.chance(0.1) ? [...idempotency.entries()].find(([, v]) => known.agents.includes(v.agentId)) : undefined;
           if (reuse) {
             const [key, first] = reuse;
             const b = dispatch(first.agentId, key);
-            return { ...asCase(b, 'dispatch replayed with the same Idempotency-Key and body', 'accept'), body: Buffer.from(first.body) };
+            return { ...wireCase(b, 'dispatch replayed with the same Idempotency-Key and body', 'accept'), body: Buffer.from(first.body) };
           }
           const key = rng.chance(0.4) ? `idem-${rng.hex(12)}` : null;
           const b = dispatch(someAgent(), key);
-          return asCase(b, key ? 'dispatch with an Idempotency-Key' : 'dispatch', 'accept');
+          return wireCase(b, key ? 'dispatch with an Idempotency-Key' : 'dispatch', 'accept');
         }
         case 'report': {
           const t = rng.pick(openOnes);
@@ -284,12 +276,12 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
             [2, 'failed'],
           ]);
           t.status = status; // later valid reports in this phase pick only tasks still open
-          return asCase(report(t.taskId, status), `report ${status}`, 'accept');
+          return wireCase(report(t.taskId, status), `report ${status}`, 'accept');
         }
         case 'deregister': {
           const agentId = rng.pick(known.agents);
           known.agents = known.agents.filter((a) => a !== agentId);
-          return asCase(base(op('deregisterAgent'), { agentId }), 'deregister', 'accept');
+          return wireCase(base(op('deregisterAgent'), { agentId }), 'deregister', 'accept');
         }
         case 'redeliver': {
           // Task deliveries only when succeeded and their task has not ended: the store also refuses a
@@ -299,12 +291,12 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
           if (ok.length) {
             const d = rng.pick(ok);
             d.status = 'pending';
-            return asCase(base(op('redeliverWebhookDelivery'), { deliveryId: d.deliveryId }), `redeliver a ${d.kind} delivery`, 'accept');
+            return wireCase(base(op('redeliverWebhookDelivery'), { deliveryId: d.deliveryId }), `redeliver a ${d.kind} delivery`, 'accept');
           }
-          return asCase(validRead(), 'read', 'accept');
+          return wireCase(validRead(), 'read', 'accept');
         }
         default:
-          return asCase(validRead(), 'read', 'accept');
+          return wireCase(validRead(), 'read', 'accept');
       }
     },
 
@@ -328,7 +320,7 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
 
     nextInvalid() {
       const roll = rng.next();
-      if (roll < 0.08) return asCase(validRead(), 'read', 'accept');
+      if (roll < 0.08) return wireCase(validRead(), 'read', 'accept');
       if (roll < 0.16) {
         const c = semanticCase();
         if (c) return c;

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { createOpsCoreReference, type RunningReference } from '../../../src/opscore-reference/index.js';
 import { WebhookSigner } from '../../../src/signing/webhook-signature.js';
 import { WEBHOOK_SECRET } from '../../support/service.js';
-import { bearerAuthCases, invalidCase, toWire, type BaseRequest, type FamilyOptions, type FuzzCase } from '../lib/cases.js';
+import { bearerAuthCases, invalidCase, wireCase, type BaseRequest, type FamilyOptions, type FuzzCase } from '../lib/cases.js';
 import type { HeaderValue, WireResponse } from '../lib/http.js';
 import { WireClient } from '../lib/http.js';
 import type { Rng } from '../lib/rng.js';
@@ -122,14 +122,6 @@ export async function opsCoreTarget(rng: Rng): Promise<FuzzTarget & { stop(): Pr
     }
   }
 
-  const asCase = (b: BaseRequest, label: string, expect: FuzzCase['expect'], family: FuzzCase['family'] = 'valid', statuses?: number[], over: Parameters<typeof toWire>[1] = {}): FuzzCase => ({
-    ...toWire(b, over),
-    label: `${b.op.id}: ${label}`,
-    family,
-    operation: b.op.id,
-    expect,
-    statuses,
-  });
 
   const authCase = (b: BaseRequest): FuzzCase | null => {
     if (b.op.id === 'notifyAgentLifecycle') {
@@ -148,27 +140,27 @@ export async function opsCoreTarget(rng: Rng): Promise<FuzzTarget & { stop(): Pr
         ['signature with a control character', [['webhook-id', id], ['webhook-timestamp', good['webhook-timestamp']], ['webhook-signature', Buffer.from(`${good['webhook-signature']}\u0001`, 'latin1')]], [400, 401]],
       ];
       const [what, headers, statuses] = rng.pick(choices);
-      return { ...toWire(b, { sign: false, headers, body }), label: `${b.op.id}: signature: ${what}`, family: 'auth', operation: b.op.id, expect: 'reject', statuses };
+      return wireCase(b, `signature: ${what}`, 'reject', 'auth', statuses, { sign: false, headers, body });
     }
     if (!b.op.secured) return null;
     const [what, headers, statuses] = rng.pick(bearerAuthCases(rng, API_KEY));
-    return { ...toWire(b, { auth: headers }), label: `${b.op.id}: auth: ${what}`, family: 'auth', operation: b.op.id, expect: 'reject', statuses };
+    return wireCase(b, `auth: ${what}`, 'reject', 'auth', statuses, { auth: headers });
   };
 
   function semanticCase(): FuzzCase {
     switch (rng.int(0, 3)) {
       case 0:
-        return asCase(notification(rng.pick(['UPDATE', 'register ', 'DELETE', '', 'REGISTERED', 'd\u0130register']), someAgent()), 'unknown event_type', 'reject', 'semantic', [400]);
+        return wireCase(notification(rng.pick(['UPDATE', 'register ', 'DELETE', '', 'REGISTERED', 'd\u0130register']), someAgent()), 'unknown event_type', 'reject', 'semantic', [400]);
       case 1: {
         const agent = someAgent();
-        return asCase(stateUpdate(agent, `${agent}-other`), 'agentId in the body differs from the path', 'reject', 'semantic', [400]);
+        return wireCase(stateUpdate(agent, `${agent}-other`), 'agentId in the body differs from the path', 'reject', 'semantic', [400]);
       }
       case 2: {
         const ghost = `ghost-${rng.hex(8)}`;
-        return asCase(stateUpdate(ghost), 'state of an agent Ops-Core does not know', 'reject', 'semantic', [404]);
+        return wireCase(stateUpdate(ghost), 'state of an agent Ops-Core does not know', 'reject', 'semantic', [404]);
       }
       default:
-        return asCase({ op: op('getAgentState'), pathValues: { agent_id: `ghost-${rng.hex(8)}` }, query: {}, headers: [], auth: bearer }, 'state of an unknown agent', 'reject', 'semantic', [404]);
+        return wireCase({ op: op('getAgentState'), pathValues: { agent_id: `ghost-${rng.hex(8)}` }, query: {}, headers: [], auth: bearer }, 'state of an unknown agent', 'reject', 'semantic', [404]);
     }
   }
 
@@ -196,22 +188,22 @@ export async function opsCoreTarget(rng: Rng): Promise<FuzzTarget & { stop(): Pr
       if (roll < 0.1) {
         const b = rng.chance(0.5) ? notification('REGISTER', freshAgentId()) : stateUpdate(someAgent());
         const type = rng.pick([null, 'application/problem+json', 'application/json; charset=latin1', 'text/plain', 'application/jsonx']);
-        return asCase(b, `valid body sent as ${type ?? 'no content type'}`, 'either', 'content-type', undefined, { contentType: type });
+        return wireCase(b, `valid body sent as ${type ?? 'no content type'}`, 'either', 'content-type', undefined, { contentType: type });
       }
-      if (roll < 0.35 || known.length < 3) return asCase(notification(rng.pick(['REGISTER', 'register', 'Register']), freshAgentId()), 'REGISTER a new agent', 'accept');
-      if (roll < 0.45) return asCase(notification('REGISTER', someAgent()), 'REGISTER again', 'accept');
-      if (roll < 0.47) return asCase(notification('DEREGISTER', `ghost-${rng.hex(8)}`), 'DEREGISTER of an agent Ops-Core does not know', 'accept');
+      if (roll < 0.35 || known.length < 3) return wireCase(notification(rng.pick(['REGISTER', 'register', 'Register']), freshAgentId()), 'REGISTER a new agent', 'accept');
+      if (roll < 0.45) return wireCase(notification('REGISTER', someAgent()), 'REGISTER again', 'accept');
+      if (roll < 0.47) return wireCase(notification('DEREGISTER', `ghost-${rng.hex(8)}`), 'DEREGISTER of an agent Ops-Core does not know', 'accept');
       if (roll < 0.5 && known.length > 6) {
         const agentId = rng.pick(known);
         known = known.filter((a) => a !== agentId);
-        return asCase(notification(rng.pick(['DEREGISTER', 'deregister']), agentId), 'DEREGISTER', 'accept');
+        return wireCase(notification(rng.pick(['DEREGISTER', 'deregister']), agentId), 'DEREGISTER', 'accept');
       }
-      return asCase(stateUpdate(someAgent()), 'state update', 'accept');
+      return wireCase(stateUpdate(someAgent()), 'state update', 'accept');
     },
 
     nextInvalid() {
       const roll = rng.next();
-      if (roll < 0.08) return asCase(read(), 'read', 'accept');
+      if (roll < 0.08) return wireCase(read(), 'read', 'accept');
       if (roll < 0.18) return semanticCase();
       const o = rng.weighted(operations.map((x): [number, Operation] => [x.body ? 3 : 1, x]));
       return invalidCase(validBase(o), familyOptions, authCase);

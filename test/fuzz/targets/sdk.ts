@@ -1,7 +1,7 @@
 import { WebhookSigner, type SignatureHeaders } from '../../../src/signing/webhook-signature.js';
 import { startSystem, type TestSystem } from '../../sdk/support/harness.js';
 import { eventually } from '../../support/receiver.js';
-import { invalidCase, toWire, type BaseRequest, type FamilyOptions, type FuzzCase } from '../lib/cases.js';
+import { invalidCase, wireCase, type BaseRequest, type FamilyOptions, type FuzzCase } from '../lib/cases.js';
 import type { HeaderValue } from '../lib/http.js';
 import { WireClient } from '../lib/http.js';
 import type { Rng } from '../lib/rng.js';
@@ -92,14 +92,6 @@ export async function sdkTarget(rng: Rng): Promise<FuzzTarget & { stop(): Promis
     body,
     sign: sign(`msg_${String(body.taskId)}`),
   });
-  const asCase = (b: BaseRequest, label: string, expect: FuzzCase['expect'], family: FuzzCase['family'] = 'valid', statuses?: number[], over: Parameters<typeof toWire>[1] = {}): FuzzCase => ({
-    ...toWire(b, over),
-    label: `${b.op.id}: ${label}`,
-    family,
-    operation: b.op.id,
-    expect,
-    statuses,
-  });
 
   /** Signature defects: the body is a valid envelope, the signature headers are not right. */
   const authCase = (b: BaseRequest): FuzzCase | null => {
@@ -134,7 +126,7 @@ export async function sdkTarget(rng: Rng): Promise<FuzzTarget & { stop(): Promis
       ['10 KB of signatures', [...std(good).filter(([k]) => k !== 'webhook-signature'), ['webhook-signature', Array.from({ length: 200 }, () => 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=').join(' ')]]],
     ];
     const [what, headers, statuses] = rng.pick(choices);
-    return { ...toWire(b, { sign: false, headers, body }), label: `${op.id}: signature: ${what}`, family: 'auth', operation: op.id, expect: 'reject', statuses };
+    return wireCase(b, `signature: ${what}`, 'reject', 'auth', statuses, { sign: false, headers, body });
   };
 
   return {
@@ -164,16 +156,16 @@ export async function sdkTarget(rng: Rng): Promise<FuzzTarget & { stop(): Promis
         const b = base(envelope());
         const text = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
         const body = Buffer.from(JSON.stringify({ ...(b.body as object), parameters: { deep: 0 } }).replace('{"deep":0}', `{"deep":${text}}`));
-        return asCase(b, `envelope with parameters nested ${depth} levels`, 'either', 'body-schema', undefined, { body });
+        return wireCase(b, `envelope with parameters nested ${depth} levels`, 'either', 'body-schema', undefined, { body });
       }
       if (rng.chance(0.1)) {
         // The SDK reads any signed body as JSON: a content type other than application/json may be accepted.
         const b = base(envelope());
         const type = rng.pick(['text/plain', 'application/octet-stream', 'application/problem+json']);
-        return asCase(b, `signed valid envelope sent as ${type}`, 'either', 'content-type', undefined, { contentType: type });
+        return wireCase(b, `signed valid envelope sent as ${type}`, 'either', 'content-type', undefined, { contentType: type });
       }
       const b = base(envelope());
-      return asCase(b, `deliver a task (${String(b.body && (b.body as Record<string, unknown>).task_name)})`, 'accept');
+      return wireCase(b, `deliver a task (${String(b.body && (b.body as Record<string, unknown>).task_name)})`, 'accept');
     },
 
     learn(c, res) {
@@ -186,15 +178,15 @@ export async function sdkTarget(rng: Rng): Promise<FuzzTarget & { stop(): Promis
 
     nextInvalid() {
       const roll = rng.next();
-      if (roll < 0.05) return asCase({ op: health, pathValues: {}, query: {}, headers: [], auth: [] }, 'health', 'accept');
+      if (roll < 0.05) return wireCase({ op: health, pathValues: {}, query: {}, headers: [], auth: [] }, 'health', 'accept');
       if (roll < 0.12 && delivered.length) {
         // At-least-once delivery: the same task again must be accepted and not run again.
         const body = { ...envelope(), taskId: rng.pick(delivered.slice(-50)), attempt: rng.int(2, 8) };
-        return asCase(base(body), 'the same task delivered again', 'accept');
+        return wireCase(base(body), 'the same task delivered again', 'accept');
       }
       if (roll < 0.2) {
         const body = { ...envelope(), agentId: rng.pick(['someone-else', `${agentId}x`, agentId.toUpperCase() === agentId ? `${agentId}-2` : agentId.toUpperCase()]) };
-        return asCase(base(body), 'a task for another agent', 'reject', 'semantic', [400]);
+        return wireCase(base(body), 'a task for another agent', 'reject', 'semantic', [400]);
       }
       return invalidCase(base(envelope()), familyOptions, authCase);
     },
