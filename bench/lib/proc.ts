@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
-import { freePort, ROOT } from '../../src/dev/local-process.js';
+import { captureOutput, freePort, ROOT } from '../../src/dev/local-process.js';
 
 /** The repository root, and a free TCP port on 127.0.0.1 (shared with the tests). */
 export { freePort, ROOT };
@@ -102,19 +102,13 @@ async function spawnOnce(options: SpawnOptions, port: number): Promise<Child> {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  const keep = (chunk: Buffer) => {
-    out += chunk.toString();
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  const out = captureOutput(child);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   live.add(child);
   void exited.then(() => live.delete(child));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitReady(`${url}${options.readyPath ?? '/healthz'}`, child, () => out, options.readyTimeoutMs ?? 60_000);
+    await waitReady(`${url}${options.readyPath ?? '/healthz'}`, child, out, options.readyTimeoutMs ?? 60_000);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -125,7 +119,7 @@ async function spawnOnce(options: SpawnOptions, port: number): Promise<Child> {
     pid: child.pid!,
     url,
     port,
-    output: () => out,
+    output: out,
     rss: () => rssOf(child.pid!),
     async stop(graceMs = 15_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;

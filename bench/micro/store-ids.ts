@@ -35,7 +35,7 @@ async function run(label: string, newId: () => string): Promise<void> {
       };
       const delivery = taskDelivery(task, 'http://127.0.0.1:9/tasks', at);
       const suffix = newId().replaceAll('-', '');
-      writes.push(store.createTask({ task, delivery: { ...delivery, deliveryId: `dlv_${suffix}`, webhookId: `msg_${suffix}` }, idempotencyKey: null, requestHash: '' }));
+      writes.push(store.createTask({ task, delivery: () => ({ ...delivery, deliveryId: `dlv_${suffix}`, webhookId: `msg_${suffix}` }), idempotencyKey: null, requestHash: '' }));
     }
     await Promise.all(writes);
   }

@@ -157,7 +157,7 @@ export class DeliveryWorker {
           // At most a target's share per batch, and nothing for targets that have their share in
           // flight: deliveries to receivers that hang cannot take every slot.
           const limit = Math.min(free, this.#targetCap);
-          const busy = [...this.#perTarget].filter(([, n]) => n >= this.#targetCap).map(([target]) => target);
+          const busy = [...this.#perTarget.keys()].filter((target) => this.#isBusy(target));
           const ex = this.#exhausted;
           const nothingNew = ex !== null && now < ex.until && [...ex.busy].every((t) => this.#isBusy(t));
           const batch = nothingNew ? [] : await this.#o.store.claimDeliveries(now, limit, this.id, now + leaseMs, busy);

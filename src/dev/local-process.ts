@@ -1,5 +1,6 @@
 // What the dev tooling, the tests (test/support/processes.ts) and the benchmark
 // (bench/lib/proc.ts) share to run parts of the system as local processes.
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { packageRoot } from '../spec-files.js';
 
@@ -16,4 +17,19 @@ export function freePort(): Promise<number> {
       s.close(() => res(port));
     });
   });
+}
+
+/**
+ * Keeps the tail of a child's stdout and stderr (at most 200 KB, cut back to the last 100 KB),
+ * for error messages about it; returns a reader of what was kept.
+ */
+export function captureOutput(child: ChildProcess): () => string {
+  let out = '';
+  const keep = (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => out;
 }

@@ -54,8 +54,8 @@ function entry(path: string, nodeFlags: readonly string[] = []): string[] {
 
 const children: { name: string; child: ChildProcess }[] = [];
 
-function start(name: string, path: string, env: Record<string, string>, readyLine?: RegExp): Promise<string | null> {
-  const child = spawn(process.execPath, entry(path, path === 'src/main.ts' ? SERVICE_NODE_FLAGS : []), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(name: string, path: string, env: Record<string, string>, readyLine?: RegExp, nodeFlags: readonly string[] = []): Promise<string | null> {
+  const child = spawn(process.execPath, entry(path, nodeFlags), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push({ name, child });
   const prefix = `[${name}]`.padEnd(12);
   let matched: ((line: string) => void) | null = null;
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     OPSCORE_API_URL: opsCoreUrl,
     OPSCORE_API_KEY: s.opsCoreApiKey,
     LOG_LEVEL: logLevel,
-  }).catch(() => undefined);
+  }, undefined, SERVICE_NODE_FLAGS).catch(() => undefined);
   await waitForHttp(`${agentKitUrl}/readyz`, 'AgentKit');
 
   await start(

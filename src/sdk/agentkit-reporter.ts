@@ -9,6 +9,9 @@ interface QueuedReport {
   report: TaskReport;
 }
 
+/** The queue key of a task's pending progress report (replaced by newer progress or the outcome). */
+const progressKey = (taskId: string) => `progress:${taskId}`;
+
 /** AgentKit's limit on `TaskReport.message`. */
 const MAX_MESSAGE = 2000;
 
@@ -34,17 +37,17 @@ export class AgentKitReporter {
   running(taskId: string, progress: number, message?: string): void {
     const report: TaskReport = { status: 'running', progress };
     if (message !== undefined) report.message = message.slice(0, MAX_MESSAGE);
-    this.queue.push({ taskId, report }, `task ${taskId} running ${progress}%`, `progress:${taskId}`);
+    this.queue.push({ taskId, report }, `task ${taskId} running ${progress}%`, progressKey(taskId));
   }
 
   // An outcome takes the place of the task's progress report when that is not sent yet: AgentKit
   // keeps the latest state of a task, so the progress report would change nothing for long.
   finished(taskId: string, result: unknown): void {
-    this.queue.push({ taskId, report: { status: 'finished', result: result ?? null } }, `task ${taskId} finished`, undefined, `progress:${taskId}`);
+    this.queue.push({ taskId, report: { status: 'finished', result: result ?? null } }, `task ${taskId} finished`, undefined, progressKey(taskId));
   }
 
   failed(taskId: string, error: TaskErrorBody): void {
     const report: TaskReport = { status: 'failed', error: { ...error, message: error.message.slice(0, MAX_MESSAGE) } };
-    this.queue.push({ taskId, report }, `task ${taskId} failed (${error.code ?? 'error'})`, undefined, `progress:${taskId}`);
+    this.queue.push({ taskId, report }, `task ${taskId} failed (${error.code ?? 'error'})`, undefined, progressKey(taskId));
   }
 }

@@ -132,10 +132,10 @@ export interface DeregisterInput {
 export interface CreateTaskInput {
   task: TaskRecord;
   /**
-   * The task's delivery, or a function that builds it from the agent's contact endpoint as the
-   * store reads it in the same transaction (one read of the agent per dispatch).
+   * Builds the task's delivery from the agent's contact endpoint, as the store reads it in the
+   * same transaction (one read of the agent per dispatch).
    */
-  delivery: NewDelivery | ((contactEndpoint: string) => NewDelivery);
+  delivery: (contactEndpoint: string) => NewDelivery;
   idempotencyKey: string | null;
   /** Hash of the request body, compared when the idempotency key was seen before ('' without a key). */
   requestHash: string;

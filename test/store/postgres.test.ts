@@ -123,7 +123,7 @@ describe('PostgreSQL store with several processes', () => {
       const [ra, rb] = await Promise.all(
         [a, b].map((s, i) => {
           const t = task('idem', `idem-${round}-${i}`);
-          return s.createTask({ task: t, delivery: taskDelivery(t), idempotencyKey: key, requestHash: 'same' });
+          return s.createTask({ task: t, delivery: () => taskDelivery(t), idempotencyKey: key, requestHash: 'same' });
         }),
       );
       const outcomes = [ra!.outcome, rb!.outcome].sort();

@@ -142,7 +142,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
     async function dispatch(agentId: string, key: string | null = null, hash = 'hash-1', over: Partial<TaskRecord> = {}) {
       const task = newTask(agentId, over);
       const delivery = taskDelivery(task);
-      return { task, delivery, result: await store.createTask({ task, delivery, idempotencyKey: key, requestHash: hash }) };
+      return { task, delivery, result: await store.createTask({ task, delivery: () => delivery, idempotencyKey: key, requestHash: hash }) };
     }
 
     async function allDeliveries(): Promise<DeliveryRecord[]> {
@@ -457,13 +457,13 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when deliveries are due at different times, then only due ones come, earliest first, up to the limit', async () => {
         await register('a1', {}, false);
         const lateTask = newTask('a1');
-        const late = await store.createTask({ task: lateTask, delivery: taskDelivery(lateTask, T0 + 5000), idempotencyKey: null, requestHash: 'h' });
+        const late = await store.createTask({ task: lateTask, delivery: () => taskDelivery(lateTask, T0 + 5000), idempotencyKey: null, requestHash: 'h' });
         expect(late.outcome).toBe('created');
         const ids: string[] = [];
         for (const at of [T0 + 300, T0 + 100, T0 + 200]) {
           const t = newTask('a1');
           const d = taskDelivery(t, at);
-          await store.createTask({ task: t, delivery: d, idempotencyKey: null, requestHash: 'h' });
+          await store.createTask({ task: t, delivery: () => d, idempotencyKey: null, requestHash: 'h' });
           ids.push(d.deliveryId);
         }
         const claimed = await store.claimDeliveries(T0 + 1000, 2, 'A', T0 + LEASE);
@@ -508,10 +508,10 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a2', { contactEndpoint: 'http://10.0.0.50:8000/tasks' }, false);
         const t1 = newTask('a1');
         const toBusy = { ...taskDelivery(t1), targetUrl: 'http://10.0.0.5:8000/tasks' };
-        await store.createTask({ task: t1, delivery: toBusy, idempotencyKey: null, requestHash: 'h' });
+        await store.createTask({ task: t1, delivery: () => toBusy, idempotencyKey: null, requestHash: 'h' });
         const t2 = newTask('a2');
         const toOther = { ...taskDelivery(t2), targetUrl: 'http://10.0.0.50:8000/tasks' };
-        await store.createTask({ task: t2, delivery: toOther, idempotencyKey: null, requestHash: 'h' });
+        await store.createTask({ task: t2, delivery: () => toOther, idempotencyKey: null, requestHash: 'h' });
         const claimed = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE, ['http://10.0.0.5:8000/']);
         expect(claimed.map((d) => d.deliveryId)).toEqual([toOther.deliveryId]);
         expect((await store.claimDeliveries(T0, 10, 'A', T0 + LEASE, [])).map((d) => d.deliveryId)).toEqual([toBusy.deliveryId]);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort, ROOT } from '../../src/dev/local-process.js';
+import { captureOutput, freePort, ROOT } from '../../src/dev/local-process.js';
 
 /** The repository root, and a free TCP port on 127.0.0.1 (shared with the benchmark). */
 export { freePort, ROOT };
@@ -38,20 +38,14 @@ export async function startTsProcess(entry: string, env: Record<string, string>,
     env: { ...process.env, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  const keep = (chunk: Buffer) => {
-    out += chunk.toString();
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  const out = captureOutput(child);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await waitForHttp(`${url}${readyPath}`, child, () => out);
+  await waitForHttp(`${url}${readyPath}`, child, out);
   return {
     child,
     url,
-    output: () => out,
+    output: out,
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

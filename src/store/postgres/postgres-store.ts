@@ -279,7 +279,7 @@ export class PostgresStore implements Store {
         if (!raced) throw new RetryTransaction();
         return raced;
       }
-      await this.#insertDelivery(c, typeof input.delivery === 'function' ? input.delivery(agent.contact_endpoint) : input.delivery);
+      await this.#insertDelivery(c, input.delivery(agent.contact_endpoint));
       return { outcome: 'created', task: t };
     });
   }

@@ -283,7 +283,7 @@ export class SqliteStore implements Store {
         t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
         t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, input.idempotencyKey, input.requestHash,
       );
-      this.#insertDelivery(typeof input.delivery === 'function' ? input.delivery(agent.contact_endpoint) : input.delivery);
+      this.#insertDelivery(input.delivery(agent.contact_endpoint));
       return { outcome: 'created', task: t };
     });
   }
