@@ -32,8 +32,18 @@ describe('GET /docs', () => {
     page.on('requestfinished', (r) => {
       if (!r.url().startsWith(ak.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) outside.push(r.url());
     });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(`${ak.url}/docs`);
-    await page.waitForFunction("document.body.innerText.includes('Dispatch a task to an agent')", undefined, { timeout: 30_000 });
+    // A locator, not a predicate over document.body: it re-resolves across re-renders and
+    // never throws while the body is not there yet (a CI run under load once hit that).
+    await page
+      .getByText('Dispatch a task to an agent')
+      .first()
+      .waitFor({ state: 'attached', timeout: 45_000 })
+      .catch((e: unknown) => {
+        throw new Error(`Redoc did not render (page errors: ${JSON.stringify(pageErrors)}): ${String(e)}`);
+      });
     const text = await page.locator('body').innerText();
     for (const summary of [
       'Register an agent, or update its registration',
