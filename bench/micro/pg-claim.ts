@@ -25,6 +25,8 @@ try {
     const agent = { agentId: `agent-${i}`, agentName: 'a', version: '1', capabilities: [], contactEndpoint: `${targets[i]}tasks`, metadata: {} };
     await store.registerAgent({ agent, candidateSecret: 'whsec_x', rotateSecret: false, notification: null, now: now.toISOString() });
   }
+  const fillStart = performance.now();
+  const fillCpu = process.cpuUsage();
   for (let b = 0; b < n / 50; b++) {
     await Promise.all(Array.from({ length: 50 }, async (_, j) => {
       const at = new Date();
@@ -37,6 +39,9 @@ try {
       await store.createTask({ task, delivery: (endpoint) => taskDelivery(task, endpoint, at), idempotencyKey: null, requestHash: '' });
     }));
   }
+  const fillMs = performance.now() - fillStart;
+  const cpu = process.cpuUsage(fillCpu);
+  console.log(`createTask, 50 at once: ${Math.round(n / (fillMs / 1000))} tasks/s, ${((cpu.user + cpu.system) / n).toFixed(0)} µs of this process's CPU per task`);
   if (process.env.EXPLAIN) {
     const c = new pg.Client({ connectionString: base, options: `-c search_path=${schema}` });
     await c.connect();

@@ -162,6 +162,32 @@ describe('PostgreSQL store with several processes', () => {
     for (const [id, events] of expected) expect(rows.filter((r) => r.agent_id === id).map((r) => r.event_type)).toEqual(events);
   });
 
+  it('when an agent is deregistered through one process while tasks are dispatched to it through another, then no dispatched task is left queued', async () => {
+    const [a, b] = [await h.open(), await h.open()];
+    for (let round = 0; round < 10; round++) {
+      const id = `leaving-${round}`;
+      await a.registerAgent({ agent: agent(id), candidateSecret: 's', rotateSecret: false, notification: null, now: iso(T0) });
+      const dispatch = (i: number) => {
+        const t = task(id, `leaving-${round}-${i}`);
+        return a.createTask({ task: t, delivery: () => taskDelivery(t), idempotencyKey: null, requestHash: '' });
+      };
+      // A stream of dispatches, with the deregistration starting in the middle of it.
+      const dispatches = Array.from({ length: 10 }, (_, i) => dispatch(i));
+      await dispatches[0];
+      const leaving = b.deregisterAgent({ agentId: id, notification: () => null, failedTaskReport: () => null, now: iso(T0) });
+      for (let i = 10; i < 40; i++) dispatches.push(dispatch(i));
+      const outcomes = (await Promise.all(dispatches)).map((r) => r.outcome);
+      expect(await leaving).not.toBeNull();
+      expect(outcomes.every((o) => o === 'created' || o === 'agent-not-found'), outcomes.join()).toBe(true);
+      // A dispatch stored before the deregistration was failed by it; none was stored after it.
+      const rows = await h.db.query<{ status: string; n: string }>('SELECT status, COUNT(*) AS n FROM tasks WHERE agent_id = $1 GROUP BY status', [id]);
+      expect(rows.filter((r) => r.status !== 'failed')).toEqual([]);
+      expect(rows.reduce((n, r) => n + Number(r.n), 0)).toBe(outcomes.filter((o) => o === 'created').length);
+      const deliveries = await h.db.query<{ status: string }>("SELECT status FROM deliveries WHERE agent_id = $1 AND kind = 'task.delivery'", [id]);
+      expect(deliveries.filter((d) => d.status === 'pending')).toEqual([]);
+    }
+  });
+
   it('when the same new agent registers through two processes at once, then exactly one call creates it', async () => {
     const [a, b] = [await h.open(), await h.open()];
     for (let round = 0; round < 10; round++) {

@@ -310,6 +310,16 @@ export class PostgresStore implements Store {
   // ---- tasks -----------------------------------------------------------------------
 
   async createTask(input: CreateTaskInput): Promise<CreateTaskResult> {
+    if (input.idempotencyKey === null) {
+      // Without a key nothing needs reading first: read the endpoint, then store the task and
+      // its delivery in one statement, on the condition that the endpoint is still the same.
+      for (let run = 1; run <= MAX_TX_RUNS; run++) {
+        const agent = await one<{ contact_endpoint: string }>(this.#pool, 'SELECT contact_endpoint FROM agents WHERE agent_id = $1', [input.task.agentId]);
+        if (!agent) return { outcome: 'agent-not-found' };
+        if (await this.#insertTaskIfEndpoint(input.task, input.requestHash, input.delivery(agent.contact_endpoint), agent.contact_endpoint)) return { outcome: 'created', task: input.task };
+        // The agent re-registered with another endpoint, or deregistered, meanwhile: look again.
+      }
+    }
     return this.#tx(async (c): Promise<CreateTaskResult> => {
       const t = input.task;
       const seen = async (): Promise<CreateTaskResult | null> => {
@@ -565,6 +575,35 @@ export class PostgresStore implements Store {
         c.release(broken);
       }
     }
+  }
+
+  /**
+   * Stores a task without an idempotency key and its (unordered) delivery in one statement,
+   * if the agent still has `endpoint`; false (and nothing stored) otherwise. The agent's row is
+   * key-share locked to the end: a deregistration waits for this dispatch (and then fails the task).
+   */
+  async #insertTaskIfEndpoint(t: TaskRecord, requestHash: string, d: NewDelivery, endpoint: string): Promise<boolean> {
+    if (d.orderKey !== null) throw new Error('a task delivery has no order key');
+    const row = await one<{ stored: boolean }>(
+      this.#pool,
+      `WITH a AS (SELECT agent_id FROM agents WHERE agent_id = $2 AND contact_endpoint = $14 FOR KEY SHARE),
+       t AS (
+         INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
+           deadline, status, created_at, updated_at, idempotency_key, request_hash)
+         SELECT $1, a.agent_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12 FROM a RETURNING task_id
+       ), d AS (
+         INSERT INTO deliveries (delivery_id, webhook_id, kind, event_type, agent_id, task_id, target_url, payload, order_key,
+           status, attempts, next_attempt_at, expires_at, created_at, updated_at)
+         SELECT $13, $15, $16, $17, a.agent_id, t.task_id, $18, $19, NULL, 'pending', 0, $20, $21, $22, $22 FROM a, t
+       )
+       SELECT EXISTS (SELECT 1 FROM a) AS stored`,
+      [
+        t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
+        t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, requestHash,
+        d.deliveryId, endpoint, d.webhookId, d.kind, d.eventType, d.targetUrl, d.payload, d.nextAttemptAt, d.expiresAt, d.createdAt,
+      ],
+    );
+    return row?.stored === true;
   }
 
   async #insertDelivery(c: pg.PoolClient, d: NewDelivery): Promise<void> {
