@@ -1,11 +1,11 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { newDeliveryIds } from '../../src/domain/ids.js';
 import { openStore } from '../../src/store/index.js';
 import { parsePostgresUrl, redactUrl } from '../../src/store/postgres/connection.js';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { BEGIN_ORDERED_WALK_SQL, claimSql, PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { NewDelivery, Store, TaskRecord } from '../../src/store/types.js';
 import { freshSchema, PG_BASE_URL, type TestSchema } from '../support/postgres.js';
 import { type StoreHarness, storeSuite } from './store-suite.js';
@@ -185,6 +185,75 @@ describe('PostgreSQL store with several processes', () => {
       expect(rows.reduce((n, r) => n + Number(r.n), 0)).toBe(outcomes.filter((o) => o === 'created').length);
       const deliveries = await h.db.query<{ status: string }>("SELECT status FROM deliveries WHERE agent_id = $1 AND kind = 'task.delivery'", [id]);
       expect(deliveries.filter((d) => d.status === 'pending')).toEqual([]);
+    }
+  });
+
+  it('when a backlog grew faster than the statistics, then a claim walks the due index in order and stops at its limit (no bitmap scan and sort of every due row)', async () => {
+    const own = await postgresHarness(); // a schema of its own: nothing else due in it
+    onTestFinished(() => own.cleanup());
+    const store = await own.open();
+    // 5,000 due deliveries to 10 targets, inserted at once: autovacuum has not analyzed them.
+    await own.db.query(
+      `INSERT INTO deliveries (delivery_id, webhook_id, kind, event_type, agent_id, target_url, payload, status, next_attempt_at, created_at, updated_at)
+       SELECT 'dlv_plan_' || i, 'msg_plan_' || i, 'task.delivery', 'TASK', 'plan-agent', 'http://127.0.0.1:' || (20000 + i % 10) || '/t', '{}', 'pending', ${T0} + i, 'x', 'x'
+       FROM generate_series(1, 5000) AS i`,
+    );
+    const c = new pg.Client({ connectionString: PG_BASE_URL, options: `-c search_path=${own.db.schema}` });
+    await c.connect();
+    try {
+      for (const skip of [false, true]) {
+        await c.query(BEGIN_ORDERED_WALK_SQL);
+        const args = skip ? [T0 + 10_000, 4, 'A', T0 + 60_000, ['http://127.0.0.1:20001/']] : [T0 + 10_000, 4, 'A', T0 + 60_000];
+        const plan = (await c.query(`EXPLAIN ${claimSql(skip)}`, args)).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+        await c.query('ROLLBACK');
+        expect(plan, plan).toContain('Index Scan using deliveries_due on deliveries d');
+        expect(plan, plan).not.toMatch(/Bitmap|Sort Key: d\.next_attempt_at/);
+      }
+    } finally {
+      await c.end();
+    }
+    const claimed = await store.claimDeliveries(T0 + 10_000, 4, 'A', T0 + 60_000, ['http://127.0.0.1:20001/']);
+    expect(claimed.map((d) => d.deliveryId)).toEqual(['dlv_plan_2', 'dlv_plan_3', 'dlv_plan_4', 'dlv_plan_5']);
+  });
+
+  it("when another transaction holds a task's lock, then recording its delivery's success waits for it before locking the delivery (deregistration's lock order)", async () => {
+    const own = await postgresHarness(); // a schema of its own: the claim below finds only this task's delivery
+    onTestFinished(() => own.cleanup());
+    const store = await own.open();
+    await store.registerAgent({ agent: agent('lock-order'), candidateSecret: 's', rotateSecret: false, notification: null, now: iso(T0) });
+    const t = task('lock-order', 'lock-order-1');
+    const delivery = taskDelivery(t);
+    await store.createTask({ task: t, delivery: () => delivery, idempotencyKey: null, requestHash: '' });
+    expect(await store.claimDeliveries(T0, 1, 'A', T0 + 60_000)).toHaveLength(1);
+    const connect = async () => {
+      const c = new pg.Client({ connectionString: PG_BASE_URL, options: `-c search_path=${own.db.schema}` });
+      await c.connect();
+      return c;
+    };
+    const [holder, prober] = [await connect(), await connect()];
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM tasks WHERE task_id = $1 FOR UPDATE', [t.taskId]);
+      const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const recording = store.recordAttempt(delivery.deliveryId, 'A', { attempt: 1, at: iso(T0 + 5), statusCode: 202, latencyMs: 5, error: null }, { outcome: 'succeeded' });
+      // Wait until the recording statement is blocked by the holder.
+      for (let i = 0; ; i++) {
+        const waiting = await prober.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [holderPid]);
+        if (waiting.rowCount! > 0) break;
+        if (i > 500) throw new Error('the recording statement never waited for the task lock');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // It waits holding nothing on the delivery: another transaction can lock it without waiting.
+      await prober.query('BEGIN');
+      await expect(prober.query('SELECT 1 FROM deliveries WHERE delivery_id = $1 FOR UPDATE NOWAIT', [delivery.deliveryId])).resolves.toMatchObject({ rowCount: 1 });
+      await prober.query('ROLLBACK');
+      await holder.query('COMMIT');
+      await recording;
+      expect(await store.getDelivery(delivery.deliveryId)).toMatchObject({ status: 'succeeded', attempts: 1 });
+      expect(await store.getTask(t.taskId)).toMatchObject({ status: 'delivered', deliveredAt: iso(T0 + 5) });
+    } finally {
+      await holder.end();
+      await prober.end();
     }
   });
 

@@ -68,19 +68,19 @@ const types: pg.CustomTypesConfig = {
 };
 
 /**
- * For the claim's transaction: walk the due index in order and stop at the limit. With a
+ * Begins the claim's transaction (one round trip): walk the due index in order and stop at the limit. With a
  * backlog that grew faster than the table's statistics (autovacuum analyzes it a minute
  * later, at best), the planner otherwise picks a bitmap scan of every due row and a sort, so
  * each claim costs in proportion to the backlog: the statement took 11 ms at 8,000 queued,
- * against 0.2 ms walking the index (`EXPLAIN=1` and `EXPLAIN=ordered` in bench/micro/pg-claim.ts).
+ * against 0.2 ms walking the index (`EXPLAIN=1` and `EXPLAIN=ordered` in bench/micro/pg-outbox.ts).
  */
-const ORDERED_WALK_SQL = 'SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off';
+export const BEGIN_ORDERED_WALK_SQL = 'BEGIN; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off';
 
 /**
  * Leases up to $2 due deliveries to $3 until $4 ($1 now), first in their order key, in due
  * order; with `skipTargets`, none whose target starts with one of $5.
  */
-const claimSql = (skipTargets: boolean): string => `
+export const claimSql = (skipTargets: boolean): string => `
 WITH due AS (
   SELECT d.seq FROM deliveries d
   WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1)
@@ -95,20 +95,22 @@ WITH due AS (
 UPDATE deliveries d SET lease_owner = $3, lease_until = $4 FROM due WHERE d.seq = due.seq
 RETURNING d.*`;
 
-/** Locks the task a delivery carries (none for other kinds), so that its lock is taken before the delivery's. */
-const LOCK_TASK_OF_DELIVERY_SQL = `SELECT 1 FROM tasks WHERE task_id = (
-  SELECT task_id FROM deliveries WHERE delivery_id = $1 AND kind = 'task.delivery') FOR UPDATE`;
-
 /**
  * Records an attempt on a delivery still leased to its sender ($1 delivery id, $2 owner,
  * $3 next attempt at or null, $4 status code, $5 error, $6 latency, $7 attempt time): when
  * someone else took the lease over (it lapsed), nothing is changed, as their attempt counts.
+ * One statement, in deregistration's lock order: `t` locks the task a task delivery carries,
+ * and the delivery's UPDATE names `t` in an uncorrelated subquery (an InitPlan, evaluated
+ * before the row it qualifies is locked), so the task's lock comes first.
  */
 const recordAttemptSql = (status: 'succeeded' | 'pending', thenSql: string): string => `
-WITH d AS (
+WITH t AS MATERIALIZED (
+  SELECT task_id FROM tasks WHERE task_id = (
+    SELECT task_id FROM deliveries WHERE delivery_id = $1 AND kind = 'task.delivery') FOR UPDATE
+), d AS (
   UPDATE deliveries SET status = '${status}', attempts = attempts + 1, next_attempt_at = COALESCE($3::bigint, next_attempt_at),
     lease_owner = NULL, lease_until = NULL, last_status_code = $4, last_error = $5, last_latency_ms = $6, updated_at = $7
-  WHERE delivery_id = $1 AND lease_owner = $2 AND status = 'pending'
+  WHERE delivery_id = $1 AND lease_owner = $2 AND status = 'pending' AND (SELECT COUNT(*) FROM t) >= 0
   RETURNING seq, attempts, kind, task_id
 ), a AS (
   INSERT INTO delivery_attempts (delivery_seq, attempt, at, status_code, latency_ms, error)
@@ -412,27 +414,25 @@ export class PostgresStore implements Store {
     const skip = skipTargets.length > 0;
     // Rows another process is claiming right now are skipped, not waited for. A row whose
     // lease was just taken is re-checked after its lock is won, and then fails the lease test.
-    // The walk follows deliveries_due in order and stops at `limit` (see ORDERED_WALK_SQL).
-    const claimed = await this.#tx(async (c) => {
-      await c.query(ORDERED_WALK_SQL);
-      return rows<DeliveryRow>(c, claimSql(skip), skip ? [now, limit, owner, leaseUntil, skipTargets] : [now, limit, owner, leaseUntil]);
-    });
+    // The walk follows deliveries_due in order and stops at `limit` (see BEGIN_ORDERED_WALK_SQL).
+    const claimed = await this.#tx(
+      (c) => rows<DeliveryRow>(c, claimSql(skip), skip ? [now, limit, owner, leaseUntil, skipTargets] : [now, limit, owner, leaseUntil]),
+      BEGIN_ORDERED_WALK_SQL,
+    );
     claimed.sort((x, y) => x.next_attempt_at - y.next_attempt_at || x.seq - y.seq);
     return claimed.map((r) => toDelivery(r, []));
   }
 
   async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
     if (outcome.outcome === 'failed') return this.#recordFailure(deliveryId, owner, attempt, outcome);
-    // The common path, in four round trips: lock the task (lock order: the task first, then its
-    // delivery, as deregistration does), then one statement that checks the lease, records the
-    // attempt and, for a success, marks a queued task delivered.
-    await this.#tx(async (c) => {
-      await c.query(LOCK_TASK_OF_DELIVERY_SQL, [deliveryId]);
-      await c.query(outcome.outcome === 'succeeded' ? RECORD_SUCCESS_SQL : RECORD_RETRY_SQL, [
+    // The common path, one round trip: one statement locks the task, checks the lease, records
+    // the attempt and, for a success, marks a queued task delivered.
+    await this.#retrying(() =>
+      this.#pool.query(outcome.outcome === 'succeeded' ? RECORD_SUCCESS_SQL : RECORD_RETRY_SQL, [
         deliveryId, owner, outcome.outcome === 'retry' ? outcome.nextAttemptAt : null,
         attempt.statusCode, attempt.error, attempt.latencyMs, attempt.at,
-      ]);
-    });
+      ]),
+    );
   }
 
   /** A failure for good: reads the task and the delivery first, as it may fail the task and queue its error report. */
@@ -556,12 +556,26 @@ export class PostgresStore implements Store {
    * Runs `fn` in a transaction on one pooled connection; commits, or rolls back on error.
    * A deadlock or serialization failure reruns it (the builders it calls are pure).
    */
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** Runs one statement again on a serialization failure or deadlock, as {@link #tx} does a transaction. */
+  async #retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let run = 1; ; run++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (run < MAX_TX_RUNS && typeof code === 'string' && RETRYABLE.has(code)) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** Runs `fn` in a transaction (begun by `begin`), again on a serialization failure or deadlock. */
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     for (let run = 1; ; run++) {
       const c = await this.#pool.connect();
       let broken: Error | undefined;
       try {
-        await c.query('BEGIN');
+        await c.query(begin);
         const result = await fn(c);
         await c.query('COMMIT');
         return result;
