@@ -3,8 +3,8 @@
  *
  * `--max-semi-space-size=2`: V8's young generation grows to 2 x 16 MB under load by default, and
  * the old generation that load promotes into stays committed after the burst: 254 MB resident
- * after 100,000 dispatches against 112 MB with this flag, for about 8% more CPU per request
- * (`make bench`, memory and dispatch scenarios; README, Memory). It cannot be set at run time:
+ * after 100,000 dispatches against 112 MB with this flag, with no CPU cost beyond the noise in
+ * alternating dispatch runs (`make bench`, memory and dispatch scenarios; README). It cannot be set at run time:
  * V8 sizes the heap when the process starts.
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];

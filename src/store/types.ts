@@ -132,8 +132,8 @@ export interface DeregisterInput {
 export interface CreateTaskInput {
   task: TaskRecord;
   /**
-   * Builds the task's delivery from the agent's contact endpoint, as the store reads it in the
-   * same transaction (one read of the agent per dispatch).
+   * Builds the task's delivery from the agent's contact endpoint as it stands when the task is
+   * stored (one read of the agent per dispatch; called again if the endpoint changed meanwhile).
    */
   delivery: (contactEndpoint: string) => NewDelivery;
   idempotencyKey: string | null;

@@ -556,22 +556,25 @@ export class PostgresStore implements Store {
    * Runs `fn` in a transaction on one pooled connection; commits, or rolls back on error.
    * A deadlock or serialization failure reruns it (the builders it calls are pure).
    */
-  /** Runs one statement again on a serialization failure or deadlock, as {@link #tx} does a transaction. */
+  /**
+   * Runs `fn` (one statement, or a whole transaction from {@link #tx}) again, up to
+   * MAX_TX_RUNS times, on a serialization failure, a deadlock, or a {@link RetryTransaction}.
+   */
   async #retrying<T>(fn: () => Promise<T>): Promise<T> {
     for (let run = 1; ; run++) {
       try {
         return await fn();
       } catch (err) {
         const code = (err as { code?: unknown }).code;
-        if (run < MAX_TX_RUNS && typeof code === 'string' && RETRYABLE.has(code)) continue;
+        if (run < MAX_TX_RUNS && (err instanceof RetryTransaction || (typeof code === 'string' && RETRYABLE.has(code)))) continue;
         throw err;
       }
     }
   }
 
   /** Runs `fn` in a transaction (begun by `begin`), again on a serialization failure or deadlock. */
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
-    for (let run = 1; ; run++) {
+  #tx<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    return this.#retrying(async () => {
       const c = await this.#pool.connect();
       let broken: Error | undefined;
       try {
@@ -581,13 +584,11 @@ export class PostgresStore implements Store {
         return result;
       } catch (err) {
         await c.query('ROLLBACK').catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
-        const code = (err as { code?: unknown }).code;
-        if (run < MAX_TX_RUNS && (err instanceof RetryTransaction || (typeof code === 'string' && RETRYABLE.has(code)))) continue;
         throw err;
       } finally {
         c.release(broken);
       }
-    }
+    });
   }
 
   /**
