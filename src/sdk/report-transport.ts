@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 
-/** What a report's receiver answered: enough for `classifyResponse`. */
+/** What a report's receiver answered: enough for `classifyStatus`. */
 export interface PostedReport {
   status: number;
   /** The `Retry-After` header, when there is one. */
