@@ -14,7 +14,7 @@ export OPENAPI_GENERATOR_CLI_SEARCH_URL := DEFAULT
 
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install build lint generate check-generated mock-agentkit mock-opscore opscore-reference echo-agent test test-ts test-pg test-py test-deps run fuzz bench soak clean
+.PHONY: help install build packages lint generate check-generated mock-agentkit mock-opscore opscore-reference echo-agent test test-ts test-pg test-py test-deps run fuzz bench soak clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,8 +25,12 @@ $(STAMP): package.json package-lock.json
 
 install: $(STAMP) ## Install dependencies (npm ci) when package-lock.json changed
 
-build: $(STAMP) ## Compile TypeScript into dist/
+build: $(STAMP) ## Compile: the package bundles (src/client, src/sdk), then the service into dist/
+	node --import tsx scripts/build-packages.ts --build-only
 	$(NPX) tsc -p tsconfig.build.json
+
+packages: $(STAMP) ## Build what other services install: npm tarballs in dist/packages/, the Python wheel in dist/python/
+	node --import tsx scripts/build-packages.ts
 
 opscore-reference: $(STAMP) ## Run the reference Ops-Core alone (OPSCORE_API_KEY; OPSCORE_PORT, OPSCORE_WEBHOOK_SECRET)
 	node --import tsx src/opscore-reference/main.ts

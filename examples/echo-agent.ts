@@ -11,7 +11,7 @@
  *   early when the task times out or the agent stops.
  * - `fail` throws (parameter `message`, optional).
  */
-import { createAgent, TaskFailure, type TaskContext } from '../src/sdk/index.js';
+import { createAgent, TaskFailure, type TaskContext } from '@agentkit/sdk';
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

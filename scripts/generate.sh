@@ -11,9 +11,12 @@ export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 rm -rf generated/openapi generated/ts
 mkdir -p generated/openapi generated/ts
 
-# 1. Bundled specs: one file per API, used by the server's validator, Prism and the generators.
+# 1. Bundled specs: one file per API, used by the server's validator, Prism and the generators;
+#    the JSON copies are what @agentkit/client ships (the SDK validates deliveries against them).
 for api in agentkit opscore; do
-  out=$("$bin/redocly" bundle "$api" -o "generated/openapi/$api.yaml" 2>&1) || { echo "$out" >&2; exit 1; }
+  for ext in yaml json; do
+    out=$("$bin/redocly" bundle "$api" --ext "$ext" -o "generated/openapi/$api.$ext" 2>&1) || { echo "$out" >&2; exit 1; }
+  done
 done
 
 # 2. TypeScript types (paths, components and webhooks) with openapi-typescript.

@@ -2,6 +2,6 @@
 export { createService, type Service, type ServiceOverrides } from './service.js';
 export { loadConfig, ConfigError, type Config } from './config/config.js';
 export { createApp, type AppDeps } from './http/app.js';
-export { createAgentKitClient, type AgentKitClient } from './clients/agentkit.js';
-export { createOpsCoreClient, type OpsCoreClient } from './clients/opscore.js';
-export { WebhookSigner, WebhookVerifier, WebhookSignatureError } from './signing/webhook-signature.js';
+export { createAgentKitClient, type AgentKitClient } from './client/agentkit.js';
+export { createOpsCoreClient, type OpsCoreClient } from './client/opscore.js';
+export { WebhookSigner, WebhookVerifier, WebhookSignatureError } from './client/webhooks.js';

@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Config } from './config/config.js';
 import { DeliveryWorker } from './delivery/worker.js';
@@ -9,7 +8,8 @@ import { systemClock } from './domain/clock.js';
 import { DeliveryUseCases } from './domain/deliveries.js';
 import { TaskUseCases } from './domain/tasks.js';
 import { createApp } from './http/app.js';
-import { answerMalformedRequests } from './http/client-error.js';
+import { listen } from './net/listen.js';
+import { answerMalformedRequests } from './net/malformed-requests.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStore } from './store/index.js';
@@ -88,15 +88,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     metrics,
     async start() {
       worker.start();
-      server = await new Promise<Server>((resolve, reject) => {
-        const s = app.listen(config.port, config.host, () => resolve(s));
-        s.once('error', reject);
-      });
+      server = createServer(app);
       server.keepAliveTimeout = 65_000;
       answerMalformedRequests(server);
-      const { port } = server.address() as AddressInfo;
-      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const { url } = await listen(server, config.port, config.host);
       logger.info({ url, database: config.database.replace(/\/\/[^@]*@/, '//***@') }, 'AgentKit is listening');
       return url;
     },

@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createOpsCoreClient } from '../../src/clients/opscore.js';
+import { createOpsCoreClient } from '../../src/client/opscore.js';
 import { createReportTransport } from '../../src/sdk/report-transport.js';
 
 const n = Number(process.argv[2] ?? 5000);

@@ -34,7 +34,7 @@ try {
       const agentId = `agent-${j % 10}`;
       const task: TaskRecord = {
         taskId: uuidv7(), agentId, taskName: 'echo', parameters: { message: 'hello' }, opscoreSessionId: 's', opscoreTaskId: 't',
-        timeoutSeconds: null, deadline: null, status: 'queued', progress: null, message: null, result: undefined, error: null,
+        timeoutSeconds: null, opscoreMessage: null, deadline: null, status: 'queued', progress: null, message: null, result: undefined, error: null,
         createdAt: at.toISOString(), updatedAt: at.toISOString(), deliveredAt: null, finishedAt: null,
       };
       await store.createTask({ task, delivery: (endpoint) => taskDelivery(task, endpoint, at), idempotencyKey: null, requestHash: '' });

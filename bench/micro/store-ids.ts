@@ -30,7 +30,7 @@ async function run(label: string, newId: () => string): Promise<void> {
       const at = new Date();
       const task: TaskRecord = {
         taskId: newId(), agentId: `agent-${j % 10}`, taskName: 'echo', parameters: { message: 'hello', n: 42 },
-        opscoreSessionId: 's', opscoreTaskId: 't', timeoutSeconds: null, deadline: null, status: 'queued', progress: null,
+        opscoreSessionId: 's', opscoreTaskId: 't', timeoutSeconds: null, opscoreMessage: null, deadline: null, status: 'queued', progress: null,
         message: null, result: undefined, error: null, createdAt: at.toISOString(), updatedAt: at.toISOString(), deliveredAt: null, finishedAt: null,
       };
       const delivery = taskDelivery(task, 'http://127.0.0.1:9/tasks', at);

@@ -6,7 +6,7 @@
  * AGENTKIT_API_KEY, OPSCORE_API_URL, OPSCORE_API_KEY, LOG_LEVEL).
  */
 import { createServer } from 'node:http';
-import { createAgent, type Agent } from '../../src/sdk/index.js';
+import { createAgent, type Agent } from '@agentkit/sdk';
 
 const count = Number(process.env.AGENTS ?? 4);
 const concurrency = Number(process.env.AGENT_CONCURRENCY ?? 16);

@@ -28,6 +28,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register an agent and answer in the original envelope
+         * @deprecated
+         * @description The registration route of the original AgentKit, which Ops-Core's documents and test fixtures use. It takes the same body and the same authentication as `POST /v1/agents` and registers the same way (the agent, its `REGISTER` webhook to Ops-Core, its signing secret), but answers in the original envelope: `{"status":"success","message":"...","data":{"agentId":"...", ...}}`. New clients use `POST /v1/agents`.
+         */
+        post: operations["registerAgentCompat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agents/{agentId}": {
         parameters: {
             query?: never;
@@ -66,7 +87,7 @@ export interface paths {
         put?: never;
         /**
          * Dispatch a task to an agent
-         * @description Stores the task (`queued`) and answers 202 once it is committed; AgentKit then delivers it to the agent's `contactEndpoint`, retrying as needed. A task that cannot be delivered in its retry budget or `timeout_seconds` ends `failed`, and AgentKit reports state `error` for the agent to Ops-Core.
+         * @description Stores the task (`queued`) and answers 202 once it is committed; AgentKit then delivers it to the agent's `contactEndpoint`, retrying as needed. A task that cannot be delivered in its retry budget or `timeout_seconds` ends `failed`, and AgentKit reports state `error` for the agent to Ops-Core. The body is a task by name (`TaskDispatch`) or the message envelope Ops-Core's dispatcher builds (`OpsCoreMessage`, mapped onto the task as its schema describes).
          */
         post: operations["dispatchTask"];
         delete?: never;
@@ -175,6 +196,26 @@ export interface paths {
          * @description Puts a `failed` (or `succeeded`) delivery back in the queue with a fresh retry budget; it keeps its `webhook-id`, so receivers can recognise it. A delivery that is still `pending` is a 409. A task delivery whose task already ended cannot be redelivered (409).
          */
         post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report whether the service and its store answer
+         * @description The health check Ops-Core polls (its integration tests wait for 200 before they start): 200 `{"status":"ok"}` while AgentKit's store answers, 503 while it does not. No authentication. `/healthz` (process alive) and `/readyz` (store and delivery worker) stay for orchestrators' probes.
+         */
+        get: operations["getServiceHealth"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -310,7 +351,7 @@ export interface components {
         };
         /**
          * AgentId
-         * @description An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit. AgentKit assigns a UUID when registration omits it.
+         * @description An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit, other than `register` (the path of `POST /v1/agents/register`). AgentKit assigns a UUID when registration omits it.
          * @example 7b0c2f4e-4d7a-4c59-9a43-1b0f3c2d9e11
          */
         AgentId: string;
@@ -396,23 +437,77 @@ export interface components {
             registerDeliveryId?: string | null;
         };
         /**
-         * DispatchRequest
-         * @description A task that Ops-Core hands to an agent.
+         * CompatRegistrationResponse
+         * @description The answer of the original AgentKit's registration route: a status, a message, and the registered agent in `data` (Ops-Core's fixtures read `data.agentId`).
          */
-        DispatchRequest: {
+        CompatRegistrationResponse: {
+            /** @enum {string} */
+            status: "success";
+            message: string;
+            data: components["schemas"]["RegisteredAgent"];
+        };
+        /**
+         * TimeoutSeconds
+         * @description How long the task may take from dispatch to its end, in seconds. Delivery is abandoned past it, and the agent's handler is aborted. Default: none for execution; delivery then follows the retry schedule.
+         */
+        TimeoutSeconds: number;
+        /**
+         * TaskDispatch
+         * @description A task by name, with its parameters: the dispatch body that AgentKit's requirements sketch.
+         */
+        TaskDispatch: {
             /** @description Which of the agent's handlers runs the task. */
             task_name: string;
-            /**
-             * @description Arbitrary parameters for the handler.
-             * @default {}
-             */
+            /** @description Arbitrary parameters for the handler; none (`{}`) when omitted. */
             parameters?: {
                 [key: string]: unknown;
             };
             opscore_session_id?: string;
             opscore_task_id?: string;
-            /** @description How long the task may take from dispatch to its end, in seconds. Delivery is abandoned past it, and the agent's handler is aborted. Default: none for execution; delivery then follows the retry schedule. */
-            timeout_seconds?: number;
+            timeout_seconds?: components["schemas"]["TimeoutSeconds"];
+        };
+        /**
+         * OpsCoreMessage
+         * @description The message envelope that Ops-Core's dispatcher builds (`opscore/workflow.py`). AgentKit maps it onto a task: `task_name` is the top-level `task_name`, else `payload.task_name`, else `messageType`; `parameters` is `payload.task_parameters` when that is an object, else `payload` without its `task_name`; `opscore_session_id` and `opscore_task_id` are the top-level fields, else `sessionContext.sessionId` and `sessionContext.taskId`. `senderId`, `messageType`, `sessionContext` and `timestamp` are kept on the task (`opscoreMessage`) and in its delivery.
+         */
+        OpsCoreMessage: {
+            /** @description Who sent the message (Ops-Core sends `opscore_system_id`). */
+            senderId: string;
+            /** @description The kind of message; the task's name when neither `task_name` nor `payload.task_name` is given. */
+            messageType: string;
+            /** @description The task's parameters, or `{"task_name": ..., "task_parameters": {...}}` as Ops-Core's integration guide writes it. */
+            payload: {
+                task_name?: string;
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description Ops-Core's workflow context (`workflowId`, `sessionId`, `taskId`, and any other keys). */
+            sessionContext?: {
+                [key: string]: unknown;
+            } | null;
+            task_name?: string;
+            opscore_session_id?: string;
+            opscore_task_id?: string;
+            /** @description When Ops-Core built the message (kept as sent). */
+            timestamp?: string;
+            timeout_seconds?: components["schemas"]["TimeoutSeconds"];
+        };
+        /**
+         * DispatchRequest
+         * @description A task for an agent, in either of the two shapes Ops-Core sends: a task by name (`TaskDispatch`) or Ops-Core's message envelope (`OpsCoreMessage`). A body with both `parameters` and `payload` is neither.
+         */
+        DispatchRequest: components["schemas"]["TaskDispatch"] | components["schemas"]["OpsCoreMessage"];
+        /**
+         * OpsCoreMessageContext
+         * @description What a task dispatched as Ops-Core's message envelope keeps of it besides what was mapped to `task_name`, `parameters` and the Ops-Core ids.
+         */
+        OpsCoreMessageContext: {
+            senderId: string;
+            messageType: string;
+            sessionContext: {
+                [key: string]: unknown;
+            } | null;
+            timestamp: string | null;
         };
         /**
          * TaskStatus
@@ -453,6 +548,8 @@ export interface components {
             opscore_session_id?: string | null;
             opscore_task_id?: string | null;
             timeout_seconds?: number | null;
+            /** @description For a task dispatched as Ops-Core's message envelope: what the envelope carried besides what was mapped to the task's fields. Null for a `TaskDispatch`. */
+            opscoreMessage?: components["schemas"]["OpsCoreMessageContext"] | null;
             status: components["schemas"]["TaskStatus"];
             /** @description Percent complete, as last reported by the agent. */
             progress?: number | null;
@@ -543,6 +640,13 @@ export interface components {
             items: components["schemas"]["WebhookDelivery"][];
             nextCursor: string | null;
         };
+        /** ServiceHealth */
+        ServiceHealth: {
+            /** @enum {string} */
+            status: "ok" | "unavailable";
+            /** @description What fails, when `status` is `unavailable`. */
+            detail?: string;
+        };
         /** HealthStatus */
         HealthStatus: {
             /** @enum {string} */
@@ -594,6 +698,8 @@ export interface components {
             opscore_session_id?: string | null;
             opscore_task_id?: string | null;
             timeout_seconds?: number | null;
+            /** @description For a task dispatched as Ops-Core's message envelope: its `senderId`, `messageType`, `sessionContext` and `timestamp`, as sent. Null (or absent) otherwise. */
+            opscoreMessage?: components["schemas"]["OpsCoreMessageContext"] | null;
             /**
              * Format: date-time
              * @description When the task's `timeout_seconds` runs out (null without one).
@@ -768,6 +874,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegisteredAgent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    registerAgentCompat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentRegistrationRequest"];
+            };
+        };
+        responses: {
+            /** @description The agent (its `agentId` given) was already registered; its registration was updated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatRegistrationResponse"];
+                };
+            };
+            /** @description The agent was registered for the first time. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatRegistrationResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1015,6 +1158,35 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    getServiceHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description AgentKit and its store answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceHealth"];
+                };
+            };
+            /** @description The store does not answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceHealth"];
+                };
+            };
         };
     };
     getHealth: {

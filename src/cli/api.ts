@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createAgentKitClient, type AgentKitClient } from '../clients/agentkit.js';
+import { createAgentKitClient, type AgentKitClient } from '../client/agentkit.js';
 import { ApiError, CliError, ExitCode, UsageError, unreachable } from './errors.js';
 
 /** The global options, after commander applied `--url`, `--api-key`, `--json` and their env vars. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { taskErrorReport, type OpsCoreTargets } from '../domain/messages.js';
 import type { Metrics } from '../observability/metrics.js';
-import { WebhookSigner } from '../signing/webhook-signature.js';
+import { WebhookSigner } from '../client/webhooks.js';
 import type { AttemptOutcome, DeliveryAttempt, DeliveryRecord, Store, TaskError } from '../store/types.js';
 import { HttpSender, describeNetworkError } from './http-sender.js';
 import { classifyStatus, nextAttemptAt, parseRetryAfter } from './retry-policy.js';

@@ -61,6 +61,7 @@ export function taskEnvelope(task: TaskRecord): Omit<TaskEnvelope, 'attempt'> {
     opscore_session_id: task.opscoreSessionId,
     opscore_task_id: task.opscoreTaskId,
     timeout_seconds: task.timeoutSeconds,
+    opscoreMessage: task.opscoreMessage,
     deadline: task.deadline,
     dispatchedAt: task.createdAt,
   };

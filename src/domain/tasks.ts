@@ -2,16 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Page, Store, TaskError, TaskRecord, TaskStatus } from '../store/types.js';
 import type { Clock } from './clock.js';
 import { conflict, notFound } from './errors.js';
+import { taskFromDispatch, type DispatchRequest } from './dispatch.js';
 import { newTaskId } from './ids.js';
 import { taskDelivery } from './messages.js';
-
-export interface DispatchRequest {
-  task_name: string;
-  parameters?: Record<string, unknown> | undefined;
-  opscore_session_id?: string | undefined;
-  opscore_task_id?: string | undefined;
-  timeout_seconds?: number | undefined;
-}
 
 export interface TaskReport {
   status: 'running' | 'finished' | 'failed';
@@ -52,15 +45,12 @@ export class TaskUseCases {
   async dispatch(agentId: string, req: DispatchRequest, idempotencyKey: string | null): Promise<{ task: TaskRecord; replayed: boolean }> {
     const now = this.deps.clock.now();
     const iso = now.toISOString();
+    const fields = taskFromDispatch(req);
     const task: TaskRecord = {
       taskId: newTaskId(),
       agentId,
-      taskName: req.task_name,
-      parameters: req.parameters ?? {},
-      opscoreSessionId: req.opscore_session_id ?? null,
-      opscoreTaskId: req.opscore_task_id ?? null,
-      timeoutSeconds: req.timeout_seconds ?? null,
-      deadline: req.timeout_seconds === undefined ? null : new Date(now.getTime() + req.timeout_seconds * 1000).toISOString(),
+      ...fields,
+      deadline: fields.timeoutSeconds === null ? null : new Date(now.getTime() + fields.timeoutSeconds * 1000).toISOString(),
       status: 'queued',
       progress: null,
       message: null,

@@ -8,6 +8,8 @@ import type { Metrics } from '../observability/metrics.js';
 import { bundledSpecPath } from '../spec-files.js';
 import type { Store } from '../store/types.js';
 import { requireApiKey } from './auth.js';
+import { agentkitSpec } from '../client/spec.js';
+import { oneOfBodies } from './one-of-errors.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { checkJsonBody, strictQueryNumbers } from './request-limits.js';
 import { observeRequests } from './request-observer.js';
@@ -73,6 +75,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(deliveryRoutes(deps.deliveries));
 
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, oneOfBodies(agentkitSpec)));
   return app;
 }

@@ -17,6 +17,11 @@ export function presentAgent(a: AgentRecord): Schemas['Agent'] {
   };
 }
 
+/** A registration's answer: the agent, its secret when one was issued, and the REGISTER it queued. */
+export function presentRegistration(r: { agent: AgentRecord; issuedSecret: string | null; registerDeliveryId: string | null }): Schemas['RegisteredAgent'] {
+  return { ...presentAgent(r.agent), ...(r.issuedSecret ? { signingSecret: r.issuedSecret } : {}), registerDeliveryId: r.registerDeliveryId };
+}
+
 export function presentTask(t: TaskRecord): Schemas['Task'] {
   const self = `/v1/tasks/${t.taskId}`;
   return {
@@ -27,6 +32,7 @@ export function presentTask(t: TaskRecord): Schemas['Task'] {
     opscore_session_id: t.opscoreSessionId,
     opscore_task_id: t.opscoreTaskId,
     timeout_seconds: t.timeoutSeconds,
+    opscoreMessage: t.opscoreMessage,
     status: t.status,
     progress: t.progress,
     message: t.message,

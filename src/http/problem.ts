@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { InvalidCursorError } from '../store/cursor.js';
+import { explainOneOf, type BodyBranch } from './one-of-errors.js';
 
 export interface ProblemBody {
   type: string;
@@ -56,8 +57,10 @@ interface HttpishError {
 /**
  * The one error handler: every error becomes problem+json, with the right 4xx for bad
  * input; anything unexpected is a 500 that is logged and says nothing internal.
+ * `oneOfBodies` (see one-of-errors.ts) lets a body that fits none of its shapes be answered
+ * with the complaints of the shape it looks like.
  */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, oneOfBodies: ReadonlyMap<string, BodyBranch[]> = new Map()): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     if (err instanceof DomainError) {
@@ -72,6 +75,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendProblem(res, 415, e.message ?? 'Unsupported encoding');
     if (status >= 400 && status < 500) {
       const errors = e.errors?.map((x) => ({ ...(x.path ? { path: x.path.startsWith('/') ? x.path : `/${x.path.replace(/^\./, '').replace(/\./g, '/')}` } : {}), message: x.message ?? 'invalid' }));
+      const route = (req as { openapi?: { openApiRoute?: string } }).openapi?.openApiRoute;
+      const branches = route === undefined ? undefined : oneOfBodies.get(`${req.method} ${route}`);
+      const explained = branches && errors ? explainOneOf(req.body, errors.map((x) => ({ path: x.path ?? '/body', message: x.message })), branches) : null;
+      if (explained) return sendProblem(res, status, explained.detail, { errors: explained.errors });
       const detail = errors?.length ? errors.map((x) => (x.path ? `${x.path} ${x.message}` : x.message)).join('; ') : (e.message ?? 'Bad request');
       return sendProblem(res, status, detail, errors?.length ? { errors } : {});
     }

@@ -6,7 +6,7 @@ import type { Metrics } from '../observability/metrics.js';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Paths polled by probes and scrapers: counted in metrics, never logged. */
-const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
+const QUIET = new Set(['/health', '/healthz', '/readyz', '/metrics']);
 
 declare module 'http' {
   interface IncomingMessage {

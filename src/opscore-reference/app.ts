@@ -1,13 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { pino } from 'pino';
 import type { components } from '../../generated/ts/opscore.js';
-import { WebhookSignatureError, WebhookVerifier } from '../signing/webhook-signature.js';
+import { WebhookSignatureError, WebhookVerifier } from '../client/webhooks.js';
+import { listen } from '../net/listen.js';
 import { bundledSpecPath } from '../spec-files.js';
-import type { Logger } from '../sdk/types.js';
+import type { Logger } from '@agentkit/sdk';
 import { validationBody, type ValidatorIssue } from './fastapi-errors.js';
 import { Faults, type FaultSpec } from './faults.js';
 import { ReferenceStore, type ReceivedSnapshot } from './store.js';
@@ -282,18 +282,9 @@ export function createOpsCoreReference(options: OpsCoreReferenceOptions): OpsCor
     app,
     async start(port = 0, host = '127.0.0.1') {
       const server = createServer(app);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      const address = server.address() as AddressInfo;
-      const shown = host.includes(':') ? `[${host}]` : host;
+      const listening = await listen(server, port, host);
       return {
-        url: `http://${shown}:${address.port}`,
-        port: address.port,
+        ...listening,
         close: () =>
           new Promise<void>((resolve) => {
             server.close(() => resolve());

@@ -1,9 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createAgentKitClient, WebhookVerifier, type AgentKitClient } from '@agentkit/client';
 import { pino } from 'pino';
-import { createAgentKitClient, type AgentKitClient } from '../clients/agentkit.js';
-import { answerMalformedRequests } from '../http/client-error.js';
-import { WebhookVerifier } from '../signing/webhook-signature.js';
+import { listen } from '../net/listen.js';
+import { answerMalformedRequests } from '../net/malformed-requests.js';
 import { AgentKitReporter } from './agentkit-reporter.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { createEnvelopeValidator } from './envelope-validator.js';
@@ -11,7 +10,7 @@ import { OpsCoreReporter } from './opscore-reporter.js';
 import { registerDelivered } from './register-delivery.js';
 import { registerAgent } from './registration.js';
 import { createReportTransport, type ReportTransport } from './report-transport.js';
-import { createTaskApp } from './task-endpoint.js';
+import { createTaskEndpoint } from './task-endpoint.js';
 import { TaskRunner, type TaskRecord } from './task-runner.js';
 import type { Agent, AgentOptions, Logger, StartedAgent, StopOptions } from './types.js';
 
@@ -24,22 +23,6 @@ function taskDetails(task: TaskRecord): Record<string, unknown> {
     opscore_task_id: e.opscore_task_id ?? null,
     opscore_session_id: e.opscore_session_id ?? null,
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
-
-/** The URL of a listening address; wildcard interfaces become 127.0.0.1. */
-function localUrl(host: string, port: number): string {
-  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
-  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
 }
 
 /** A promise settled from outside, that never counts as unhandled. */
@@ -133,7 +116,7 @@ export function createAgent(options: AgentOptions): Agent {
       },
     });
 
-    const app = createTaskApp({
+    const endpoint = createTaskEndpoint({
       taskPath: cfg.taskPath,
       maxBodyBytes: cfg.maxBodyBytes,
       verifier: () => verifier.promise,
@@ -142,10 +125,9 @@ export function createAgent(options: AgentOptions): Agent {
       runner,
       logger: log,
     });
-    server = createServer(app);
+    server = createServer(endpoint);
     answerMalformedRequests(server);
-    const address = await listen(server, cfg.port, cfg.host);
-    const url = localUrl(cfg.host, address.port);
+    const { url } = await listen(server, cfg.port, cfg.host);
     const contactEndpoint = `${cfg.publicUrl ?? url}${cfg.taskPath}`;
 
     try {

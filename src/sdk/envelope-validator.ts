@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
-import { loadSpec } from './spec-file.js';
+import { agentkitSpec } from '@agentkit/client';
 import type { TaskEnvelope } from './types.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is `module.exports`, typed as the module.
@@ -34,10 +34,10 @@ function issue(error: ErrorObject): EnvelopeIssue {
 
 /**
  * Validates task deliveries against the request body of the spec's `taskDelivery` webhook
- * (`generated/openapi/agentkit.yaml`), with JSON Schema 2020-12 as OpenAPI 3.1 uses it.
+ * (the bundled spec that @agentkit/client ships), with JSON Schema 2020-12 as OpenAPI 3.1 uses it.
  */
 export function createEnvelopeValidator(): (body: unknown) => EnvelopeCheck {
-  const spec = loadSpec('agentkit') as {
+  const spec = agentkitSpec as unknown as {
     webhooks: { taskDelivery: { post: { requestBody: { content: { 'application/json': { schema: unknown } } } } } };
     components: { schemas: Record<string, unknown> };
   };

@@ -1,4 +1,4 @@
-import type { AgentKitClient } from '../clients/agentkit.js';
+import type { AgentKitClient } from '@agentkit/client';
 import type { Logger } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import type { AgentKitClient } from '../clients/agentkit.js';
+import type { AgentKitClient } from '@agentkit/client';
 import type { ResolvedConfig } from './config.js';
 import { PermanentHttpError, TransientHttpError, classifyResponse, describeBody, networkError } from './http-outcome.js';
 import type { AgentRegistrationRequest, Logger, RegisteredAgent } from './types.js';

@@ -1,8 +1,8 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { WebhookSignatureError, type WebhookVerifier } from '../signing/webhook-signature.js';
-import type { EnvelopeCheck, EnvelopeIssue } from './envelope-validator.js';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { WebhookSignatureError, type Problem, type TaskAcceptance, type WebhookVerifier } from '@agentkit/client';
+import type { EnvelopeCheck } from './envelope-validator.js';
 import type { TaskRunner } from './task-runner.js';
-import type { Logger, TaskAcceptance } from './types.js';
+import type { Logger } from './types.js';
 
 export interface TaskEndpointOptions {
   /** Path of the task endpoint, e.g. `/tasks`. */
@@ -17,49 +17,82 @@ export interface TaskEndpointOptions {
   logger: Logger;
 }
 
-interface ProblemFields {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: EnvelopeIssue[];
+type ProblemFields = Omit<Problem, 'instance' | 'requestId'>;
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json', headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
 }
 
-function sendProblem(req: Request, res: Response, problem: ProblemFields): void {
-  res
-    .status(problem.status)
-    .type('application/problem+json')
-    .send(JSON.stringify({ ...problem, instance: req.originalUrl }));
+function sendProblem(req: IncomingMessage, res: ServerResponse, problem: ProblemFields, headers: Record<string, string> = {}): void {
+  send(res, problem.status, { ...problem, instance: (req.url ?? '').split('?')[0] }, 'application/problem+json', headers);
+}
+
+class BodyTooLarge extends Error {}
+
+/**
+ * Reads the whole body, refusing more than `limit` bytes. Bodies are taken as sent: AgentKit
+ * never compresses them, and a signature is only checked over the exact bytes.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 /**
- * The agent's HTTP server: `POST <taskPath>` takes task deliveries as the spec's `taskDelivery`
- * webhook describes them (signature checked first, then the body), answers 202 at once and
- * hands the task to the runner. Every error is problem+json.
+ * The agent's HTTP server, on node:http alone: `POST <taskPath>` takes task deliveries as the
+ * spec's `taskDelivery` webhook describes them (signature checked first, then the body), answers
+ * 202 at once and hands the task to the runner; `GET /healthz` answers 200. Every error is
+ * problem+json.
  */
-export function createTaskApp(options: TaskEndpointOptions): express.Express {
+export function createTaskEndpoint(options: TaskEndpointOptions): RequestListener {
   const { logger, runner } = options;
-  const app = express();
-  app.disable('x-powered-by');
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  app.post(options.taskPath, express.raw({ type: () => true, limit: options.maxBodyBytes }), async (req, res) => {
+  async function deliver(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      return sendProblem(req, res, {
+        type: 'urn:agentkit:problem:unsupported-media-type',
+        title: 'Unsupported media type',
+        status: 415,
+        detail: `Content-Encoding "${encoding}" is not accepted: send the body as it was signed`,
+      });
+    }
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, options.maxBodyBytes);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+      res.setHeader('connection', 'close');
+      return sendProblem(req, res, { type: 'urn:agentkit:problem:payload-too-large', title: 'Payload too large', status: 413, detail: `At most ${options.maxBodyBytes} bytes` });
+    }
     if (runner.stopping) {
-      res.set('Retry-After', '5');
-      return sendProblem(req, res, { type: 'urn:agentkit:problem:unavailable', title: 'Agent is stopping', status: 503 });
+      return sendProblem(req, res, { type: 'urn:agentkit:problem:unavailable', title: 'Agent is stopping', status: 503 }, { 'retry-after': '5' });
     }
     let verifier: WebhookVerifier;
     try {
       verifier = await options.verifier();
     } catch (err) {
-      res.set('Retry-After', '5');
       const detail = err instanceof Error ? err.message : String(err);
-      return sendProblem(req, res, { type: 'urn:agentkit:problem:unavailable', title: 'Agent is not registered yet', status: 503, detail });
+      return sendProblem(req, res, { type: 'urn:agentkit:problem:unavailable', title: 'Agent is not registered yet', status: 503, detail }, { 'retry-after': '5' });
     }
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
       verifier.verify(raw, req.headers);
     } catch (err) {
@@ -101,24 +134,26 @@ export function createTaskApp(options: TaskEndpointOptions): express.Express {
     const { duplicate } = runner.accept(envelope);
     if (duplicate) logger.info({ taskId: envelope.taskId, attempt: envelope.attempt }, 'Duplicate delivery; not run again');
     const acceptance: TaskAcceptance = { taskId: envelope.taskId, duplicate };
-    res.status(202).json(acceptance);
-  });
+    send(res, 202, acceptance);
+  }
 
-  app.use((req, res) => {
-    sendProblem(req, res, { type: 'urn:agentkit:problem:not-found', title: 'Not found', status: 404, detail: `${req.method} ${req.path} is not served by this agent` });
-  });
-
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = (err as { status?: unknown }).status;
-    if (status === 413) {
-      return sendProblem(req, res, { type: 'urn:agentkit:problem:payload-too-large', title: 'Payload too large', status: 413, detail: `At most ${options.maxBodyBytes} bytes` });
+  function route(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === options.taskPath) {
+      if (req.method === 'POST') return deliver(req, res);
+      return sendProblem(req, res, { type: 'urn:agentkit:problem:method-not-allowed', title: 'Method not allowed', status: 405, detail: `${req.method} is not served here; deliveries are POSTed` }, { allow: 'POST' });
     }
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return sendProblem(req, res, { type: 'urn:agentkit:problem:validation', title: 'Bad request', status, detail: err instanceof Error ? err.message : String(err) });
-    }
-    logger.error({ err }, 'Task endpoint failed');
-    sendProblem(req, res, { type: 'urn:agentkit:problem:internal', title: 'Internal error', status: 500 });
-  });
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, 200, { status: 'ok' });
+    sendProblem(req, res, { type: 'urn:agentkit:problem:not-found', title: 'Not found', status: 404, detail: `${req.method} ${path} is not served by this agent` });
+  }
 
-  return app;
+  return (req, res) => {
+    Promise.resolve()
+      .then(() => route(req, res))
+      .catch((err: unknown) => {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'Task endpoint failed');
+        if (!res.headersSent) sendProblem(req, res, { type: 'urn:agentkit:problem:internal', title: 'Internal error', status: 500 });
+        else res.destroy();
+      });
+  };
 }

@@ -1,20 +1,11 @@
-import type { components as AgentKitComponents } from '../../generated/ts/agentkit.js';
-import type { components as OpsCoreComponents } from '../../generated/ts/opscore.js';
+import type { AgentStateUpdatePayload, TaskEnvelope, TaskError } from '@agentkit/client';
 
-/** A task as AgentKit delivers it to the agent (the spec's `TaskEnvelope`). */
-export type TaskEnvelope = AgentKitComponents['schemas']['TaskEnvelope'];
-/** What the agent answers to a delivery (the spec's `TaskAcceptance`). */
-export type TaskAcceptance = AgentKitComponents['schemas']['TaskAcceptance'];
-/** A progress or outcome report to AgentKit (the spec's `TaskReport`). */
-export type TaskReport = AgentKitComponents['schemas']['TaskReport'];
+/** The spec's types the SDK works with, as @agentkit/client defines them. */
+export type { AgentRegistrationRequest, RegisteredAgent, TaskAcceptance, TaskEnvelope, TaskReport } from '@agentkit/client';
 /** The error part of a failed task (the spec's `TaskError`). */
-export type TaskErrorBody = AgentKitComponents['schemas']['TaskError'];
-/** What AgentKit answers to a registration (the spec's `RegisteredAgent`). */
-export type RegisteredAgent = AgentKitComponents['schemas']['RegisteredAgent'];
-/** The registration request body (the spec's `AgentRegistrationRequest`). */
-export type AgentRegistrationRequest = AgentKitComponents['schemas']['AgentRegistrationRequest'];
+export type TaskErrorBody = TaskError;
 /** A state report to Ops-Core (Ops-Core's `AgentStateUpdatePayload`). */
-export type AgentStateUpdate = OpsCoreComponents['schemas']['AgentStateUpdatePayload'];
+export type AgentStateUpdate = AgentStateUpdatePayload;
 
 /** The states the SDK reports to Ops-Core. Ops-Core only dispatches to `idle` agents. */
 export type AgentState = 'idle' | 'active' | 'finished' | 'error';

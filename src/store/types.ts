@@ -5,6 +5,8 @@
  * returned.
  */
 
+import type { OpsCoreMessageContext } from '../domain/dispatch.js';
+
 export type TaskStatus = 'queued' | 'delivered' | 'running' | 'finished' | 'failed';
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 export type DeliveryKind = 'agent.lifecycle' | 'task.delivery' | 'opscore.state';
@@ -36,6 +38,8 @@ export interface TaskRecord {
   opscoreSessionId: string | null;
   opscoreTaskId: string | null;
   timeoutSeconds: number | null;
+  /** What an Ops-Core message envelope carried besides the mapped fields; null for a TaskDispatch. */
+  opscoreMessage: OpsCoreMessageContext | null;
   /** ISO time after which the task may no longer be delivered; null without a timeout. */
   deadline: string | null;
   status: TaskStatus;

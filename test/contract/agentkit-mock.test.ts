@@ -1,9 +1,9 @@
-// Contract: the typed AgentKit client (src/clients/agentkit.ts) against a Prism mock of
+// Contract: the typed AgentKit client (src/client/agentkit.ts) against a Prism mock of
 // generated/openapi/agentkit.yaml. Every operation of the spec is called and answers with the
 // spec's examples; requests that break the spec are refused. Prism runs with --errors, so an
 // example that does not match its own schema would turn into a 500 here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgentKitClient, type AgentKitClient } from '../../src/clients/agentkit.js';
+import { createAgentKitClient, type AgentKitClient } from '../../src/client/agentkit.js';
 import { startPrism, type PrismMock } from '../support/prism.js';
 import { example, examples, matchOperation, operationObject, operations } from './spec.js';
 

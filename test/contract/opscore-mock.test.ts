@@ -1,10 +1,10 @@
-// Contract: the typed Ops-Core client (src/clients/opscore.ts) against a Prism mock of
+// Contract: the typed Ops-Core client (src/client/opscore.ts) against a Prism mock of
 // generated/openapi/opscore.yaml: health, notify, POST and GET state answer with the spec's
 // examples; a missing bearer key and bodies Ops-Core would refuse are refused, with FastAPI's
 // error bodies. Prism runs with --errors, so an example that breaks its schema becomes a 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOpsCoreClient, type OpsCoreClient, type OpsCoreComponents } from '../../src/clients/opscore.js';
-import { WebhookSigner } from '../../src/signing/webhook-signature.js';
+import { createOpsCoreClient, type OpsCoreClient, type OpsCoreComponents } from '../../src/client/opscore.js';
+import { WebhookSigner } from '../../src/client/webhooks.js';
 import { startPrism, type PrismMock } from '../support/prism.js';
 import { example, matchOperation, operations } from './spec.js';
 

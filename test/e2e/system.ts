@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgentKitClient, type AgentKitClient } from '../../src/clients/agentkit.js';
+import { createAgentKitClient, type AgentKitClient } from '../../src/client/agentkit.js';
 import { eventually } from '../support/receiver.js';
 import { freePort, startAgentKitProcess, startTsProcess, type RunningProcess } from '../support/processes.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpsCoreReference, type OpsCoreReference, type RunningReference } from '../../src/opscore-reference/index.js';
-import { WebhookSigner } from '../../src/signing/webhook-signature.js';
+import { WebhookSigner } from '../../src/client/webhooks.js';
 import { captureLogger } from '../sdk/support/harness.js';
 
 const SECRET = 'whsec_b3BzY29yZS1yZWZlcmVuY2Utd2ViaG9vay1zZWNyZXQ=';

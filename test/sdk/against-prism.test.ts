@@ -2,9 +2,9 @@
 // the SDK makes that breaks either spec gets a non-2xx answer, and the test fails on it.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOpsCoreClient } from '../../src/clients/opscore.js';
+import { createOpsCoreClient } from '../../src/client/opscore.js';
 import { createAgent, TaskFailure, type Agent, type TaskContext, type TaskEnvelope } from '../../src/sdk/index.js';
-import { WebhookSigner } from '../../src/signing/webhook-signature.js';
+import { WebhookSigner } from '../../src/client/webhooks.js';
 import { startPrism, type PrismMock } from '../support/prism.js';
 import { eventually } from '../support/receiver.js';
 import { captureLogger, fastRetry, type LogRecord } from './support/harness.js';

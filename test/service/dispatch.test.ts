@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebhookVerifier } from '../../src/signing/webhook-signature.js';
+import { WebhookVerifier } from '../../src/client/webhooks.js';
 import { eventually, Receiver } from '../support/receiver.js';
 import { registration, startService, type TestService } from '../support/service.js';
 

@@ -70,7 +70,7 @@ function lifecycle(agentId: string, eventType: 'REGISTER' | 'DEREGISTER'): NewDe
 
 function task(agentId: string, taskId: string): TaskRecord {
   return {
-    taskId, agentId, taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: null, timeoutSeconds: null, deadline: null,
+    taskId, agentId, taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: null, timeoutSeconds: null, opscoreMessage: null, deadline: null,
     status: 'queued', progress: null, message: null, result: undefined, error: null, createdAt: iso(T0), updatedAt: iso(T0), deliveredAt: null, finishedAt: null,
   };
 }

@@ -76,6 +76,7 @@ function newTask(agentId: string, over: Partial<TaskRecord> = {}): TaskRecord {
     opscoreSessionId: 'session-1',
     opscoreTaskId: `ops-${taskCounter}`,
     timeoutSeconds: null,
+    opscoreMessage: null,
     deadline: null,
     status: 'queued',
     progress: null,

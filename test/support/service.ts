@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createAgentKitClient, type AgentKitClient } from '../../src/clients/agentkit.js';
+import { createAgentKitClient, type AgentKitClient } from '../../src/client/agentkit.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createService, type Service } from '../../src/service.js';
 

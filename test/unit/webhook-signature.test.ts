@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WebhookSignatureError, WebhookSigner, WebhookVerifier } from '../../src/signing/webhook-signature.js';
+import { WebhookSignatureError, WebhookSigner, WebhookVerifier } from '../../src/client/webhooks.js';
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const body = '{"event_type":"REGISTER"}';

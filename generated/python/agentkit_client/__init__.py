@@ -19,6 +19,7 @@ __version__ = "1.0.0"
 
 # import apis into sdk package
 from agentkit_client.api.agents_api import AgentsApi
+from agentkit_client.api.compatibility_api import CompatibilityApi
 from agentkit_client.api.health_api import HealthApi
 from agentkit_client.api.tasks_api import TasksApi
 from agentkit_client.api.webhook_deliveries_api import WebhookDeliveriesApi
@@ -40,17 +41,23 @@ from agentkit_client.models.agent_list import AgentList
 from agentkit_client.models.agent_notification_payload import AgentNotificationPayload
 from agentkit_client.models.agent_registration_details import AgentRegistrationDetails
 from agentkit_client.models.agent_registration_request import AgentRegistrationRequest
+from agentkit_client.models.compat_registration_response import CompatRegistrationResponse
 from agentkit_client.models.delivery_attempt import DeliveryAttempt
 from agentkit_client.models.delivery_status import DeliveryStatus
 from agentkit_client.models.dispatch_request import DispatchRequest
 from agentkit_client.models.health_status import HealthStatus
 from agentkit_client.models.lifecycle_notification import LifecycleNotification
+from agentkit_client.models.ops_core_message import OpsCoreMessage
+from agentkit_client.models.ops_core_message_context import OpsCoreMessageContext
+from agentkit_client.models.ops_core_message_payload import OpsCoreMessagePayload
 from agentkit_client.models.problem import Problem
 from agentkit_client.models.readiness_status import ReadinessStatus
 from agentkit_client.models.readiness_status_checks import ReadinessStatusChecks
 from agentkit_client.models.registered_agent import RegisteredAgent
+from agentkit_client.models.service_health import ServiceHealth
 from agentkit_client.models.task import Task
 from agentkit_client.models.task_acceptance import TaskAcceptance
+from agentkit_client.models.task_dispatch import TaskDispatch
 from agentkit_client.models.task_envelope import TaskEnvelope
 from agentkit_client.models.task_error import TaskError
 from agentkit_client.models.task_links import TaskLinks

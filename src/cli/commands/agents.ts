@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AgentKitComponents } from '../../clients/agentkit.js';
+import type { AgentKitComponents } from '../../client/agentkit.js';
 import { apiFor, call, globalOptions } from '../api.js';
 import { cell, jsonBlock, note, printJson, printRecord, printTable, time } from '../output.js';
 import { pageSize, readPages } from '../options.js';

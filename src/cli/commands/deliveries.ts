@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AgentKitComponents, AgentKitPaths } from '../../clients/agentkit.js';
+import type { AgentKitComponents, AgentKitPaths } from '../../client/agentkit.js';
 import { apiFor, call, globalOptions } from '../api.js';
 import { allValues, oneOf, pageSize, readPages } from '../options.js';
 import { cell, note, printJson, printRecord, printTable, time } from '../output.js';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { components, operations } from '../../../generated/ts/agentkit.js';
 import type { AgentUseCases } from '../../domain/agents.js';
 import type { TaskUseCases } from '../../domain/tasks.js';
-import { presentAgent, presentPage, presentTask } from '../presenters.js';
+import { presentAgent, presentPage, presentRegistration, presentTask } from '../presenters.js';
 
 type Schemas = components['schemas'];
 type ListAgentsQuery = NonNullable<operations['listAgents']['parameters']['query']>;
@@ -12,9 +12,19 @@ export function agentRoutes(agents: AgentUseCases, tasks: TaskUseCases): Router 
   const r = Router();
 
   r.post('/v1/agents', async (req, res) => {
-    const body = req.body as Schemas['AgentRegistrationRequest'];
-    const { agent, created, issuedSecret, registerDeliveryId } = await agents.register(body);
-    res.status(created ? 201 : 200).json({ ...presentAgent(agent), ...(issuedSecret ? { signingSecret: issuedSecret } : {}), registerDeliveryId });
+    const registered = await agents.register(req.body as Schemas['AgentRegistrationRequest']);
+    res.status(registered.created ? 201 : 200).json(presentRegistration(registered));
+  });
+
+  // The original AgentKit's route and answer, which Ops-Core's documents and fixtures use.
+  r.post('/v1/agents/register', async (req, res) => {
+    const registered = await agents.register(req.body as Schemas['AgentRegistrationRequest']);
+    const body: Schemas['CompatRegistrationResponse'] = {
+      status: 'success',
+      message: `Agent '${registered.agent.agentName}' ${registered.created ? 'registered' : 'updated'} successfully.`,
+      data: presentRegistration(registered),
+    };
+    res.status(registered.created ? 201 : 200).json(body);
   });
 
   r.get('/v1/agents', async (req, res) => {

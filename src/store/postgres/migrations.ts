@@ -98,4 +98,10 @@ export const postgresMigrations: ReadonlyArray<{ version: number; sql: string }>
       CREATE INDEX tasks_open_by_deadline ON tasks(deadline) WHERE status IN ('delivered', 'running') AND deadline IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      ALTER TABLE tasks ADD COLUMN opscore_message TEXT;
+    `,
+  },
 ];

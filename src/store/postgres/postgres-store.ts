@@ -337,12 +337,13 @@ export class PostgresStore implements Store {
       const inserted = await one(
         c,
         `INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
-           deadline, status, created_at, updated_at, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           deadline, status, created_at, updated_at, idempotency_key, request_hash, opscore_message)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING seq`,
         [
           t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
           t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, input.idempotencyKey, input.requestHash,
+          t.opscoreMessage === null ? null : JSON.stringify(t.opscoreMessage),
         ],
       );
       if (!inserted) {
@@ -603,8 +604,8 @@ export class PostgresStore implements Store {
       `WITH a AS (SELECT agent_id FROM agents WHERE agent_id = $2 AND contact_endpoint = $14 FOR KEY SHARE),
        t AS (
          INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
-           deadline, status, created_at, updated_at, idempotency_key, request_hash)
-         SELECT $1, a.agent_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12 FROM a RETURNING task_id
+           deadline, status, created_at, updated_at, idempotency_key, request_hash, opscore_message)
+         SELECT $1, a.agent_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $23 FROM a RETURNING task_id
        ), d AS (
          INSERT INTO deliveries (delivery_id, webhook_id, kind, event_type, agent_id, task_id, target_url, payload, order_key,
            status, attempts, next_attempt_at, expires_at, created_at, updated_at)
@@ -615,6 +616,7 @@ export class PostgresStore implements Store {
         t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
         t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, requestHash,
         d.deliveryId, endpoint, d.webhookId, d.kind, d.eventType, d.targetUrl, d.payload, d.nextAttemptAt, d.expiresAt, d.createdAt,
+        t.opscoreMessage === null ? null : JSON.stringify(t.opscoreMessage),
       ],
     );
     return row?.stored === true;

@@ -22,6 +22,7 @@ export interface TaskRow {
   opscore_session_id: string | null;
   opscore_task_id: string | null;
   timeout_seconds: number | null;
+  opscore_message: string | null;
   deadline: string | null;
   status: TaskRecord['status'];
   progress: number | null;
@@ -97,6 +98,7 @@ export function toTask(row: TaskRow): TaskRecord {
     opscoreSessionId: row.opscore_session_id,
     opscoreTaskId: row.opscore_task_id,
     timeoutSeconds: row.timeout_seconds,
+    opscoreMessage: row.opscore_message === null ? null : (JSON.parse(row.opscore_message) as TaskRecord['opscoreMessage']),
     deadline: row.deadline,
     status: row.status,
     progress: row.progress,

@@ -276,12 +276,13 @@ export class SqliteStore implements Store {
       if (!agent) return { outcome: 'agent-not-found' };
       this.#sql(
         `INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
-           deadline, status, progress, message, result, error, created_at, updated_at, delivered_at, finished_at,
+           opscore_message, deadline, status, progress, message, result, error, created_at, updated_at, delivered_at, finished_at,
            idempotency_key, request_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, NULL, NULL, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, NULL, NULL, ?, ?)`,
       ).run(
         t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
-        t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, input.idempotencyKey, input.requestHash,
+        t.timeoutSeconds, t.opscoreMessage === null ? null : JSON.stringify(t.opscoreMessage), t.deadline, t.status,
+        t.createdAt, t.updatedAt, input.idempotencyKey, input.requestHash,
       );
       this.#insertDelivery(input.delivery(agent.contact_endpoint));
       return { outcome: 'created', task: t };

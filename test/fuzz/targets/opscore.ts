@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { createOpsCoreReference, type RunningReference } from '../../../src/opscore-reference/index.js';
-import { WebhookSigner } from '../../../src/signing/webhook-signature.js';
+import { WebhookSigner } from '../../../src/client/webhooks.js';
 import { WEBHOOK_SECRET } from '../../support/service.js';
 import { bearerAuthCases, invalidCase, wireCase, type BaseRequest, type FamilyOptions, type FuzzCase } from '../lib/cases.js';
 import type { HeaderValue, WireResponse } from '../lib/http.js';

@@ -1,4 +1,4 @@
-import { WebhookSigner, type SignatureHeaders } from '../../../src/signing/webhook-signature.js';
+import { WebhookSigner, type SignatureHeaders } from '../../../src/client/webhooks.js';
 import { startSystem, type TestSystem } from '../../sdk/support/harness.js';
 import { eventually } from '../../support/receiver.js';
 import { invalidCase, wireCase, type BaseRequest, type FamilyOptions, type FuzzCase } from '../lib/cases.js';

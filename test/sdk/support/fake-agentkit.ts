@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { specPaths } from '../../support/prism.js';
-import { WebhookSigner } from '../../../src/signing/webhook-signature.js';
+import { WebhookSigner } from '../../../src/client/webhooks.js';
 import type { AgentRegistrationRequest, RegisteredAgent, TaskEnvelope, TaskReport } from '../../../src/sdk/index.js';
 
 export interface FakeAgentKitOptions {

@@ -55,7 +55,7 @@ class TasksApi(object):
     def dispatch_task(self, agent_id : Annotated[constr(strict=True, max_length=128, min_length=1), Field(..., description="The agent's id.")], dispatch_request : DispatchRequest, idempotency_key : Annotated[Optional[constr(strict=True, max_length=255, min_length=1)], Field(description="Makes a dispatch safe to retry: the same key with the same body returns the task created the first time (202 again); the same key with another body is a 409. Keys are scoped to the agent.")] = None, **kwargs) -> Task:  # noqa: E501
         """Dispatch a task to an agent  # noqa: E501
 
-        Stores the task (`queued`) and answers 202 once it is committed; AgentKit then delivers it to the agent's `contactEndpoint`, retrying as needed. A task that cannot be delivered in its retry budget or `timeout_seconds` ends `failed`, and AgentKit reports state `error` for the agent to Ops-Core.  # noqa: E501
+        Stores the task (`queued`) and answers 202 once it is committed; AgentKit then delivers it to the agent's `contactEndpoint`, retrying as needed. A task that cannot be delivered in its retry budget or `timeout_seconds` ends `failed`, and AgentKit reports state `error` for the agent to Ops-Core. The body is a task by name (`TaskDispatch`) or the message envelope Ops-Core's dispatcher builds (`OpsCoreMessage`, mapped onto the task as its schema describes).  # noqa: E501
         This method makes a synchronous HTTP request by default. To make an
         asynchronous HTTP request, please pass async_req=True
 
@@ -88,7 +88,7 @@ class TasksApi(object):
     def dispatch_task_with_http_info(self, agent_id : Annotated[constr(strict=True, max_length=128, min_length=1), Field(..., description="The agent's id.")], dispatch_request : DispatchRequest, idempotency_key : Annotated[Optional[constr(strict=True, max_length=255, min_length=1)], Field(description="Makes a dispatch safe to retry: the same key with the same body returns the task created the first time (202 again); the same key with another body is a 409. Keys are scoped to the agent.")] = None, **kwargs) -> ApiResponse:  # noqa: E501
         """Dispatch a task to an agent  # noqa: E501
 
-        Stores the task (`queued`) and answers 202 once it is committed; AgentKit then delivers it to the agent's `contactEndpoint`, retrying as needed. A task that cannot be delivered in its retry budget or `timeout_seconds` ends `failed`, and AgentKit reports state `error` for the agent to Ops-Core.  # noqa: E501
+        Stores the task (`queued`) and answers 202 once it is committed; AgentKit then delivers it to the agent's `contactEndpoint`, retrying as needed. A task that cannot be delivered in its retry budget or `timeout_seconds` ends `failed`, and AgentKit reports state `error` for the agent to Ops-Core. The body is a task by name (`TaskDispatch`) or the message envelope Ops-Core's dispatcher builds (`OpsCoreMessage`, mapped onto the task as its schema describes).  # noqa: E501
         This method makes a synchronous HTTP request by default. To make an
         asynchronous HTTP request, please pass async_req=True
 

@@ -30,7 +30,7 @@ class Agent(BaseModel):
     """
     A registered agent.
     """
-    agent_id: constr(strict=True, max_length=128, min_length=1) = Field(..., alias="agentId", description="An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit. AgentKit assigns a UUID when registration omits it.")
+    agent_id: constr(strict=True, max_length=128, min_length=1) = Field(..., alias="agentId", description="An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit, other than `register` (the path of `POST /v1/agents/register`). AgentKit assigns a UUID when registration omits it.")
     agent_name: StrictStr = Field(..., alias="agentName", description="Human-readable name of the agent.")
     version: StrictStr = Field(..., description="Version of the agent's own software.")
     capabilities: conlist(StrictStr) = Field(...)
@@ -43,8 +43,8 @@ class Agent(BaseModel):
     @field_validator('agent_id')
     def agent_id_validate_regular_expression(cls, value):
         """Validates the regular expression"""
-        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", value):
-            raise ValueError(r"must validate the regular expression /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/")
+        if not re.match(r"^(?!register$)[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", value):
+            raise ValueError(r"must validate the regular expression /^(?!register$)[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/")
         return value
 
     @field_validator('contact_endpoint')

@@ -30,7 +30,7 @@ class AgentRegistrationRequest(BaseModel):
     """
     What an agent sends to register. Everything but `rotateSigningSecret` is forwarded to Ops-Core as `agent_details`.
     """
-    agent_id: Optional[constr(strict=True, max_length=128, min_length=1)] = Field(None, alias="agentId", description="An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit. AgentKit assigns a UUID when registration omits it.")
+    agent_id: Optional[constr(strict=True, max_length=128, min_length=1)] = Field(None, alias="agentId", description="An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit, other than `register` (the path of `POST /v1/agents/register`). AgentKit assigns a UUID when registration omits it.")
     agent_name: constr(strict=True, max_length=200, min_length=1) = Field(..., alias="agentName")
     version: constr(strict=True, max_length=64, min_length=1) = Field(...)
     capabilities: Optional[conlist(constr(strict=True, max_length=100, min_length=1), max_items=100)] = None
@@ -45,8 +45,8 @@ class AgentRegistrationRequest(BaseModel):
         if value is None:
             return value
 
-        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", value):
-            raise ValueError(r"must validate the regular expression /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/")
+        if not re.match(r"^(?!register$)[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", value):
+            raise ValueError(r"must validate the regular expression /^(?!register$)[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/")
         return value
 
     @field_validator('contact_endpoint')

@@ -14,68 +14,129 @@
 
 
 from __future__ import annotations
+from inspect import getfullargspec
+import json
 import pprint
 import re  # noqa: F401
-import json
 
-
-from typing import Any, Dict, Optional
-from pydantic import BaseModel, Field, conint, constr
-from typing import ClassVar, Dict, List
-from pydantic import ConfigDict, field_validator
-from pydantic_core import to_jsonable_python
+from typing import Any, List, Optional
+from pydantic import BaseModel, Field, StrictStr, ValidationError, validator
+from agentkit_client.models.ops_core_message import OpsCoreMessage
+from agentkit_client.models.task_dispatch import TaskDispatch
+from typing import Union, Any, ClassVar, Dict, List, Optional, TYPE_CHECKING
+from pydantic import ConfigDict, StrictStr, Field, ValidationError, field_validator
 from agentkit_client.pydantic_compat import conlist
+
+DISPATCHREQUEST_ONE_OF_SCHEMAS = ["OpsCoreMessage", "TaskDispatch"]
 
 class DispatchRequest(BaseModel):
     """
-    A task that Ops-Core hands to an agent.
+    A task for an agent, in either of the two shapes Ops-Core sends: a task by name (`TaskDispatch`) or Ops-Core's message envelope (`OpsCoreMessage`). A body with both `parameters` and `payload` is neither.
     """
-    task_name: constr(strict=True, max_length=200, min_length=1) = Field(..., description="Which of the agent's handlers runs the task.")
-    parameters: Optional[Dict[str, Any]] = Field(None, description="Arbitrary parameters for the handler.")
-    opscore_session_id: Optional[constr(strict=True, max_length=200)] = None
-    opscore_task_id: Optional[constr(strict=True, max_length=200)] = None
-    timeout_seconds: Optional[conint(strict=True, le=86400, ge=1)] = Field(None, description="How long the task may take from dispatch to its end, in seconds. Delivery is abandoned past it, and the agent's handler is aborted. Default: none for execution; delivery then follows the retry schedule.")
-    __properties: ClassVar[List[str]] = ["task_name", "parameters", "opscore_session_id", "opscore_task_id", "timeout_seconds"]
+    # data type: TaskDispatch
+    oneof_schema_1_validator: Optional[TaskDispatch] = None
+    # data type: OpsCoreMessage
+    oneof_schema_2_validator: Optional[OpsCoreMessage] = None
+    if TYPE_CHECKING:
+        actual_instance: Optional[Union[OpsCoreMessage, TaskDispatch]] = None
+    else:
+        actual_instance: Any = None
+    one_of_schemas: ClassVar[List[str]] = DISPATCHREQUEST_ONE_OF_SCHEMAS
 
-    model_config = ConfigDict(populate_by_name=True, validate_assignment=True, protected_namespaces=())
+    model_config = ConfigDict(validate_assignment=True, protected_namespaces=())
 
-    def to_str(self) -> str:
-        """Returns the string representation of the model using alias"""
-        return pprint.pformat(self.model_dump(by_alias=True))
+    def __init__(self, *args, **kwargs):
+        if args:
+            if len(args) > 1:
+                raise ValueError("If a position argument is used, only 1 is allowed to set `actual_instance`")
+            if kwargs:
+                raise ValueError("If a position argument is used, keyword arguments cannot be used.")
+            super().__init__(actual_instance=args[0])
+        else:
+            super().__init__(**kwargs)
 
-    def to_json(self) -> str:
-        """Returns the JSON representation of the model using alias"""
-        return json.dumps(to_jsonable_python(self.to_dict()))
-
-    @classmethod
-    def from_json(cls, json_str: str) -> DispatchRequest:
-        """Create an instance of DispatchRequest from a JSON string"""
-        return cls.from_dict(json.loads(json_str))
-
-    def to_dict(self):
-        """Returns the dictionary representation of the model using alias"""
-        _dict = self.model_dump(by_alias=True,
-                          exclude={
-                          },
-                          exclude_none=True)
-        return _dict
+    @field_validator('actual_instance')
+    def actual_instance_must_validate_oneof(cls, v):
+        instance = DispatchRequest.model_construct()
+        error_messages = []
+        match = 0
+        # validate data type: TaskDispatch
+        if not isinstance(v, TaskDispatch):
+            error_messages.append(f"Error! Input type `{type(v)}` is not `TaskDispatch`")
+        else:
+            match += 1
+        # validate data type: OpsCoreMessage
+        if not isinstance(v, OpsCoreMessage):
+            error_messages.append(f"Error! Input type `{type(v)}` is not `OpsCoreMessage`")
+        else:
+            match += 1
+        if match > 1:
+            # more than 1 match
+            raise ValueError("Multiple matches found when setting `actual_instance` in DispatchRequest with oneOf schemas: OpsCoreMessage, TaskDispatch. Details: " + ", ".join(error_messages))
+        elif match == 0:
+            # no match
+            raise ValueError("No match found when setting `actual_instance` in DispatchRequest with oneOf schemas: OpsCoreMessage, TaskDispatch. Details: " + ", ".join(error_messages))
+        else:
+            return v
 
     @classmethod
     def from_dict(cls, obj: dict) -> DispatchRequest:
-        """Create an instance of DispatchRequest from a dict"""
-        if obj is None:
+        return cls.from_json(json.dumps(obj))
+
+    @classmethod
+    def from_json(cls, json_str: str) -> DispatchRequest:
+        """Returns the object represented by the json string"""
+        instance = DispatchRequest.model_construct()
+        error_messages = []
+        match = 0
+
+        # deserialize data into TaskDispatch
+        try:
+            instance.actual_instance = TaskDispatch.from_json(json_str)
+            match += 1
+        except (ValidationError, ValueError) as e:
+            error_messages.append(str(e))
+        # deserialize data into OpsCoreMessage
+        try:
+            instance.actual_instance = OpsCoreMessage.from_json(json_str)
+            match += 1
+        except (ValidationError, ValueError) as e:
+            error_messages.append(str(e))
+
+        if match > 1:
+            # more than 1 match
+            raise ValueError("Multiple matches found when deserializing the JSON string into DispatchRequest with oneOf schemas: OpsCoreMessage, TaskDispatch. Details: " + ", ".join(error_messages))
+        elif match == 0:
+            # no match
+            raise ValueError("No match found when deserializing the JSON string into DispatchRequest with oneOf schemas: OpsCoreMessage, TaskDispatch. Details: " + ", ".join(error_messages))
+        else:
+            return instance
+
+    def to_json(self) -> str:
+        """Returns the JSON representation of the actual instance"""
+        if self.actual_instance is None:
+            return "null"
+
+        to_json = getattr(self.actual_instance, "to_json", None)
+        if callable(to_json):
+            return self.actual_instance.to_json()
+        else:
+            return json.dumps(self.actual_instance)
+
+    def to_dict(self) -> dict:
+        """Returns the dict representation of the actual instance"""
+        if self.actual_instance is None:
             return None
 
-        if not isinstance(obj, dict):
-            return DispatchRequest.model_validate(obj)
+        to_dict = getattr(self.actual_instance, "to_dict", None)
+        if callable(to_dict):
+            return self.actual_instance.to_dict()
+        else:
+            # primitive type
+            return self.actual_instance
 
-        _obj = DispatchRequest.model_validate({
-            "task_name": obj.get("task_name"),
-            "parameters": obj.get("parameters"),
-            "opscore_session_id": obj.get("opscore_session_id"),
-            "opscore_task_id": obj.get("opscore_task_id"),
-            "timeout_seconds": obj.get("timeout_seconds")
-        })
-        return _obj
+    def to_str(self) -> str:
+        """Returns the string representation of the actual instance"""
+        return pprint.pformat(self.model_dump())
 
 

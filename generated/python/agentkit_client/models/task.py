@@ -25,6 +25,7 @@ from typing import ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
 from pydantic_core import to_jsonable_python
 from agentkit_client.pydantic_compat import conlist
+from agentkit_client.models.ops_core_message_context import OpsCoreMessageContext
 from agentkit_client.models.task_error import TaskError
 from agentkit_client.models.task_links import TaskLinks
 from agentkit_client.models.task_status import TaskStatus
@@ -34,12 +35,13 @@ class Task(BaseModel):
     A task dispatched to an agent, and what became of it.
     """
     task_id: StrictStr = Field(..., alias="taskId")
-    agent_id: constr(strict=True, max_length=128, min_length=1) = Field(..., alias="agentId", description="An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit. AgentKit assigns a UUID when registration omits it.")
+    agent_id: constr(strict=True, max_length=128, min_length=1) = Field(..., alias="agentId", description="An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit, other than `register` (the path of `POST /v1/agents/register`). AgentKit assigns a UUID when registration omits it.")
     task_name: StrictStr = Field(...)
     parameters: Dict[str, Any] = Field(...)
     opscore_session_id: Optional[StrictStr] = None
     opscore_task_id: Optional[StrictStr] = None
     timeout_seconds: Optional[StrictInt] = None
+    opscore_message: Optional[OpsCoreMessageContext] = Field(None, alias="opscoreMessage")
     status: TaskStatus = Field(...)
     progress: Optional[Union[confloat(le=100, ge=0, strict=True), conint(le=100, ge=0, strict=True)]] = Field(None, description="Percent complete, as last reported by the agent.")
     message: Optional[StrictStr] = Field(None, description="The agent's last progress message.")
@@ -50,13 +52,13 @@ class Task(BaseModel):
     delivered_at: Optional[datetime] = Field(None, alias="deliveredAt")
     finished_at: Optional[datetime] = Field(None, alias="finishedAt")
     links: TaskLinks = Field(...)
-    __properties: ClassVar[List[str]] = ["taskId", "agentId", "task_name", "parameters", "opscore_session_id", "opscore_task_id", "timeout_seconds", "status", "progress", "message", "result", "error", "createdAt", "updatedAt", "deliveredAt", "finishedAt", "links"]
+    __properties: ClassVar[List[str]] = ["taskId", "agentId", "task_name", "parameters", "opscore_session_id", "opscore_task_id", "timeout_seconds", "opscoreMessage", "status", "progress", "message", "result", "error", "createdAt", "updatedAt", "deliveredAt", "finishedAt", "links"]
 
     @field_validator('agent_id')
     def agent_id_validate_regular_expression(cls, value):
         """Validates the regular expression"""
-        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", value):
-            raise ValueError(r"must validate the regular expression /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/")
+        if not re.match(r"^(?!register$)[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", value):
+            raise ValueError(r"must validate the regular expression /^(?!register$)[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/")
         return value
 
     model_config = ConfigDict(populate_by_name=True, validate_assignment=True, protected_namespaces=())
@@ -80,6 +82,9 @@ class Task(BaseModel):
                           exclude={
                           },
                           exclude_none=True)
+        # override the default output from pydantic by calling `to_dict()` of opscore_message
+        if self.opscore_message:
+            _dict['opscoreMessage'] = self.opscore_message.to_dict()
         # override the default output from pydantic by calling `to_dict()` of error
         if self.error:
             _dict['error'] = self.error.to_dict()
@@ -100,6 +105,11 @@ class Task(BaseModel):
         # and model_fields_set contains the field
         if self.timeout_seconds is None and "timeout_seconds" in self.model_fields_set:
             _dict['timeout_seconds'] = None
+
+        # set to None if opscore_message (nullable) is None
+        # and model_fields_set contains the field
+        if self.opscore_message is None and "opscore_message" in self.model_fields_set:
+            _dict['opscoreMessage'] = None
 
         # set to None if progress (nullable) is None
         # and model_fields_set contains the field
@@ -150,6 +160,7 @@ class Task(BaseModel):
             "opscore_session_id": obj.get("opscore_session_id"),
             "opscore_task_id": obj.get("opscore_task_id"),
             "timeout_seconds": obj.get("timeout_seconds"),
+            "opscore_message": OpsCoreMessageContext.from_dict(obj.get("opscoreMessage")) if obj.get("opscoreMessage") is not None else None,
             "status": obj.get("status"),
             "progress": obj.get("progress"),
             "message": obj.get("message"),

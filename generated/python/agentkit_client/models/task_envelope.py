@@ -25,6 +25,7 @@ from typing import ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
 from pydantic_core import to_jsonable_python
 from agentkit_client.pydantic_compat import conlist
+from agentkit_client.models.ops_core_message_context import OpsCoreMessageContext
 
 class TaskEnvelope(BaseModel):
     """
@@ -37,10 +38,11 @@ class TaskEnvelope(BaseModel):
     opscore_session_id: Optional[StrictStr] = None
     opscore_task_id: Optional[StrictStr] = None
     timeout_seconds: Optional[StrictInt] = None
+    opscore_message: Optional[OpsCoreMessageContext] = Field(None, alias="opscoreMessage")
     deadline: Optional[datetime] = Field(None, description="When the task's `timeout_seconds` runs out (null without one).")
     attempt: conint(strict=True, ge=1) = Field(..., description="Which delivery attempt this is; the same task may arrive more than once.")
     dispatched_at: datetime = Field(..., alias="dispatchedAt")
-    __properties: ClassVar[List[str]] = ["taskId", "agentId", "task_name", "parameters", "opscore_session_id", "opscore_task_id", "timeout_seconds", "deadline", "attempt", "dispatchedAt"]
+    __properties: ClassVar[List[str]] = ["taskId", "agentId", "task_name", "parameters", "opscore_session_id", "opscore_task_id", "timeout_seconds", "opscoreMessage", "deadline", "attempt", "dispatchedAt"]
 
     model_config = ConfigDict(populate_by_name=True, validate_assignment=True, protected_namespaces=())
 
@@ -63,6 +65,9 @@ class TaskEnvelope(BaseModel):
                           exclude={
                           },
                           exclude_none=True)
+        # override the default output from pydantic by calling `to_dict()` of opscore_message
+        if self.opscore_message:
+            _dict['opscoreMessage'] = self.opscore_message.to_dict()
         # set to None if opscore_session_id (nullable) is None
         # and model_fields_set contains the field
         if self.opscore_session_id is None and "opscore_session_id" in self.model_fields_set:
@@ -77,6 +82,11 @@ class TaskEnvelope(BaseModel):
         # and model_fields_set contains the field
         if self.timeout_seconds is None and "timeout_seconds" in self.model_fields_set:
             _dict['timeout_seconds'] = None
+
+        # set to None if opscore_message (nullable) is None
+        # and model_fields_set contains the field
+        if self.opscore_message is None and "opscore_message" in self.model_fields_set:
+            _dict['opscoreMessage'] = None
 
         # set to None if deadline (nullable) is None
         # and model_fields_set contains the field
@@ -102,6 +112,7 @@ class TaskEnvelope(BaseModel):
             "opscore_session_id": obj.get("opscore_session_id"),
             "opscore_task_id": obj.get("opscore_task_id"),
             "timeout_seconds": obj.get("timeout_seconds"),
+            "opscore_message": OpsCoreMessageContext.from_dict(obj.get("opscoreMessage")) if obj.get("opscoreMessage") is not None else None,
             "deadline": obj.get("deadline"),
             "attempt": obj.get("attempt"),
             "dispatched_at": obj.get("dispatchedAt")
