@@ -31,6 +31,7 @@ build: $(STAMP) ## Compile: the package bundles (src/client, src/sdk), then the 
 
 packages: $(STAMP) ## Build what other services install: npm tarballs in dist/packages/, the Python wheel in dist/python/
 	node --import tsx scripts/build-packages.ts
+	bash scripts/package-python.sh
 
 opscore-reference: $(STAMP) ## Run the reference Ops-Core alone (OPSCORE_API_KEY; OPSCORE_PORT, OPSCORE_WEBHOOK_SECRET)
 	node --import tsx src/opscore-reference/main.ts

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Generates the Python clients generated/python/{agentkit_client,opscore_client} from the bundled
-# specs generated/openapi/{agentkit,opscore}.yaml with openapi-generator 7.0.0 (generator `python`).
+# Generates the Python clients generated/python/{agentkit_client,agentkit_client_async,opscore_client}
+# from the bundled specs generated/openapi/{agentkit,opscore}.yaml with openapi-generator 7.0.0
+# (generator `python`), and generated/python/{pyproject.toml,README.md}: the agentkit-client
+# distribution (agentkit_client and agentkit_client_async; scripts/package-python.sh builds it).
 # Called by scripts/generate.sh from a directory holding openapi/, generated/ and openapitools.json
 # (the repository root, or check-generated's scratch copy of it); node_modules is found through
 # $AGENTKIT_ROOT or this script's repository.
@@ -13,6 +15,9 @@
 #   @apiture/openapi-down-convert first (into a temporary directory: only this generator reads them).
 # - 7.0.0's `python` generator writes pydantic 1 code; openapi/python-generator/templates/ holds the
 #   templates that make it pydantic 2 code. Never edit the output.
+# - One run per package, with the config openapi/python-generator/<package>.yaml;
+#   agentkit_client_async is the asyncio library of the same spec. Each package's version is
+#   its spec's info.version (the agentkit-client wheel's version is agentkit.yaml's).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 root="${AGENTKIT_ROOT:-$here}"
@@ -65,17 +70,63 @@ NODE_PATH="$root/node_modules" node -e '
     fs.writeFileSync(f, YAML.stringify(doc));
   }' "$tmp/agentkit.yaml" "$tmp/opscore.yaml"
 
-# 3. The clients. Each is generated into its own directory (seeded with the ignore file, which
-#    the generator only honours there), then its package and README are moved into place.
-rm -rf generated/python
-mkdir -p generated/python
+# 3. Each spec's info.version, the version of its packages: a wheel needs a PEP 440 version.
+spec_version() {
+  NODE_PATH="$root/node_modules" node -e '
+    const v = require("yaml").parse(require("fs").readFileSync(process.argv[1], "utf8"))?.info?.version;
+    process.stdout.write(typeof v === "string" ? v : "");' "generated/openapi/$1.yaml"
+}
+declare -A versions
 for api in agentkit opscore; do
-  pkg="${api}_client"
+  v="$(spec_version "$api")"
+  [[ "$v" =~ ^[0-9]+(\.[0-9]+)*((a|b|rc)[0-9]+)?(\.post[0-9]+)?(\.dev[0-9]+)?$ ]] ||
+    die "info.version '$v' of generated/openapi/$api.yaml is not a PEP 440 version (e.g. 1.2.0, 1.2.0rc1); the Python packages take it as theirs"
+  versions[$api]="$v"
+done
+
+# 4. The clients, one generator run per package: "package spec". Each run writes into its own
+#    directory (seeded with the ignore file, which the generator only honours there); then the
+#    package is moved into place. The version and user agent are added to a copy of the run's
+#    config (the generator wrapper passes command-line values through a shell, which breaks on
+#    the parentheses of the user agent). The agentkit_client run also renders the distribution's
+#    pyproject.toml and README.md (templates pyproject.mustache and README.mustache with its
+#    config's asyncPackageName); opscore_client keeps its README in its package directory.
+#    The three JVMs run at once (each is mostly single-threaded), and all are waited for.
+runs=("agentkit_client agentkit" "agentkit_client_async agentkit" "opscore_client opscore")
+pids=()
+for run in "${runs[@]}"; do
+  read -r pkg api <<<"$run"
+  version="${versions[$api]}"
   mkdir -p "$tmp/out/$pkg"
   cp "$cfg_dir/.openapi-generator-ignore" "$tmp/out/$pkg/"
-  out=$("$bin/openapi-generator-cli" --openapitools "$PWD/openapitools.json" generate \
-    -c "$cfg_dir/$pkg.yaml" -t "$cfg_dir/templates" \
-    -i "$tmp/$api.yaml" -o "$tmp/out/$pkg" 2>&1) || { echo "$out" >&2; die "openapi-generator failed for $pkg"; }
+  NODE_PATH="$root/node_modules" node -e '
+    const fs = require("fs"), YAML = require("yaml");
+    const [src, dest, pkg, version] = process.argv.slice(1);
+    const cfg = YAML.parse(fs.readFileSync(src, "utf8"));
+    cfg.httpUserAgent = `${pkg}/${version} (python)`;
+    cfg.additionalProperties = { ...cfg.additionalProperties, packageVersion: version };
+    fs.writeFileSync(dest, YAML.stringify(cfg));' "$cfg_dir/$pkg.yaml" "$tmp/$pkg.config.yaml" "$pkg" "$version"
+  "$bin/openapi-generator-cli" --openapitools "$PWD/openapitools.json" generate \
+    -c "$tmp/$pkg.config.yaml" -t "$cfg_dir/templates" \
+    -i "$tmp/$api.yaml" -o "$tmp/out/$pkg" >"$tmp/$pkg.log" 2>&1 &
+  pids+=("$!")
+done
+failed=""
+for i in "${!runs[@]}"; do
+  read -r pkg api <<<"${runs[$i]}"
+  wait "${pids[$i]}" || { cat "$tmp/$pkg.log" >&2; failed+=" $pkg"; }
+done
+[ -z "$failed" ] || die "openapi-generator failed for$failed"
+
+rm -rf generated/python
+mkdir -p generated/python
+for run in "${runs[@]}"; do
+  read -r pkg api <<<"$run"
   mv "$tmp/out/$pkg/$pkg" "generated/python/$pkg"
-  mv "$tmp/out/$pkg/README.md" "generated/python/$pkg/README.md"
+  case "$pkg" in
+    agentkit_client)
+      mv "$tmp/out/$pkg/pyproject.toml" "$tmp/out/$pkg/README.md" generated/python/ ;;
+    opscore_client)
+      mv "$tmp/out/$pkg/README.md" "generated/python/$pkg/README.md" ;;
+  esac
 done

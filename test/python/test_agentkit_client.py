@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterator, Optional
 
-import pydantic
 import pytest
 
 import agentkit_client
@@ -14,6 +13,7 @@ from agentkit_client import (
     AgentRegistrationRequest,
     AgentsApi,
     DispatchRequest,
+    OpsCoreMessage,
     RegisteredAgent,
     Task,
     TaskError,
@@ -109,5 +109,16 @@ def test_when_the_bearer_token_is_missing_then_the_mock_answers_401_and_the_clie
 
 
 def test_when_a_dispatch_request_lacks_task_name_then_the_model_refuses_it_before_sending():
-    with pytest.raises(pydantic.ValidationError):
+    # DispatchRequest is oneOf TaskDispatch | OpsCoreMessage: fields that fit neither are refused
+    # (ValueError, of which pydantic's ValidationError is one), naming what each shape lacks.
+    with pytest.raises(ValueError, match="task_name"):
         DispatchRequest(parameters={"message": "hello"})
+
+
+def test_when_an_opscore_message_is_given_then_the_dispatch_request_holds_that_shape():
+    request = DispatchRequest(senderId="opscore_system_id", messageType="workflow_task",
+                              payload={"task_name": "echo", "task_parameters": {"message": "hi"}},
+                              sessionContext={"sessionId": "s-1", "taskId": "t-1"})
+    assert isinstance(request.actual_instance, OpsCoreMessage)
+    assert request.to_dict()["senderId"] == "opscore_system_id"
+    assert request.to_dict()["payload"]["task_name"] == "echo"

@@ -52,6 +52,10 @@ class DispatchRequest(BaseModel):
             if kwargs:
                 raise ValueError("If a position argument is used, keyword arguments cannot be used.")
             super().__init__(actual_instance=args[0])
+        elif kwargs and "actual_instance" not in kwargs and not (kwargs.keys() & type(self).model_fields.keys()):
+            # The fields of one of the schemas, by their JSON names (e.g. `DispatchRequest(task_name="echo")`):
+            # the instance is the schema they fit, as if the same object arrived as JSON.
+            super().__init__(actual_instance=type(self).from_dict(kwargs).actual_instance)
         else:
             super().__init__(**kwargs)
 

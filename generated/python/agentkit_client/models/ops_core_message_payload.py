@@ -21,7 +21,7 @@ import json
 
 from typing import Optional
 from pydantic import BaseModel, constr
-from typing import ClassVar, Dict, List
+from typing import Any, ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
 from pydantic_core import to_jsonable_python
 from agentkit_client.pydantic_compat import conlist

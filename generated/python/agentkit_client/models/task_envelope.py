@@ -21,7 +21,7 @@ import json
 from datetime import datetime
 from typing import Any, Dict, Optional
 from pydantic import BaseModel, Field, StrictInt, StrictStr, conint
-from typing import ClassVar, Dict, List
+from typing import Any, ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
 from pydantic_core import to_jsonable_python
 from agentkit_client.pydantic_compat import conlist

@@ -21,7 +21,7 @@ import json
 
 
 from pydantic import BaseModel, Field, StrictStr
-from typing import ClassVar, Dict, List
+from typing import Any, ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
 from pydantic_core import to_jsonable_python
 from opscore_client.pydantic_compat import conlist
