@@ -29,6 +29,7 @@ import { listAgents } from './scenarios/list-agents.js';
 import { memory } from './scenarios/memory.js';
 import { register } from './scenarios/register.js';
 import { webhookLatency } from './scenarios/webhook-latency.js';
+import { RESULTS_FILE, writeReadmeTable } from './markdown.js';
 import { checkTargets } from './targets.js';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult[]>> = {
@@ -46,7 +47,7 @@ const chosen = (process.env.BENCH_SCENARIOS ?? '').split(',').map((s) => s.trim(
 for (const c of chosen) if (!(c in SCENARIOS)) throw new Error(`unknown scenario "${c}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
 const names = chosen.length > 0 ? chosen : Object.keys(SCENARIOS);
 const full = names.length === Object.keys(SCENARIOS).length;
-const out = process.env.BENCH_OUT ?? join(ROOT, 'bench', full ? 'results.json' : 'results.partial.json');
+const out = process.env.BENCH_OUT ?? (full ? RESULTS_FILE : join(ROOT, 'bench', 'results.partial.json'));
 
 const machine = machineInfo();
 const tmpDir = mkdtempSync(join(tmpdir(), 'agentkit-bench-'));
@@ -141,4 +142,5 @@ const results = {
   ...(profileRoot ? { profiles } : {}),
 };
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+if (out === RESULTS_FILE) writeReadmeTable();
 ctx.log(`wrote ${out}`);

@@ -3,15 +3,18 @@
  * @agentkit/sdk, from their sources in src/client/ and src/sdk/ (each with its package.json,
  * README.md and tsup.config.ts beside the code it publishes).
  *
- *   node --import tsx scripts/build-packages.ts [--build-only] [--out dir]
+ *   node --import tsx scripts/build-packages.ts [--out dir]    tarballs into dist/packages/ (or dir)
+ *   node --import tsx scripts/build-packages.ts --build-only  bundles into src/client/dist, src/sdk/dist
  *
- * Each package is bundled with tsup into its own dist/ (what the repository itself runs when it
- * runs compiled code), then staged with its version set to the spec's `info.version` and the
- * SDK's dependency on the client pinned to that same version, and packed with `npm pack` into
- * dist/packages/ (or --out). --build-only stops after the bundles (what `make build` needs).
+ * --build-only bundles each package with tsup into its own dist/: what the repository's compiled
+ * code imports (`make build`). Packing bundles afresh into a scratch directory, stages each package
+ * with its version set to the spec's `info.version` and the SDK's dependency on the client pinned
+ * to that same version, and packs it with `npm pack`; it leaves the packages' dist/ alone, so it
+ * can run beside anything that uses them.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../src/dev/local-process.js';
@@ -45,16 +48,20 @@ function run(command: string, args: string[], cwd: string): string {
 }
 
 const tsup = join(ROOT, 'node_modules', '.bin', 'tsup');
-for (const name of PACKAGES) {
-  process.stderr.write(`build-packages: bundling src/${name}\n`);
-  run(tsup, ['--silent'], join(ROOT, 'src', name));
+/** Bundles src/<name> with its tsup.config.ts into `dir` (default: the package's own dist/). */
+function bundle(name: string, dir?: string): void {
+  process.stderr.write(`build-packages: bundling src/${name}${dir ? '' : ' into its dist/'}\n`);
+  run(tsup, ['--silent', ...(dir ? ['--out-dir', dir] : [])], join(ROOT, 'src', name));
 }
-if (values['build-only']) process.exit(0);
+
+if (values['build-only']) {
+  for (const name of PACKAGES) bundle(name);
+  process.exit(0);
+}
 
 const version = specVersion();
-const stageRoot = join(outDir, '.stage');
-rmSync(stageRoot, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
+const stageRoot = mkdtempSync(join(tmpdir(), 'agentkit-packages-'));
 const names = new Set<string>();
 for (const name of PACKAGES) {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'src', name, 'package.json'), 'utf8')) as Manifest;
@@ -71,7 +78,7 @@ for (const name of PACKAGES) {
   for (const dep of Object.keys(manifest.dependencies ?? {})) if (names.has(dep)) manifest.dependencies![dep] = version;
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   cpSync(join(source, 'README.md'), join(stage, 'README.md'));
-  cpSync(join(source, 'dist'), join(stage, 'dist'), { recursive: true });
+  bundle(name, join(stage, 'dist'));
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', outDir], stage)) as Array<{ filename: string }>;
   console.log(join(outDir, packed[0]!.filename));
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { SERVICE_NODE_FLAGS } from '../../src/config/node-flags.js';
@@ -51,7 +51,9 @@ export function agentKitEntry(): string {
   const esbuild = join(ROOT, 'node_modules', '.bin', 'esbuild');
   // BENCH_AGENTKIT_SRC: another copy of src/ to compare against (A/B of an optimisation).
   const src = process.env.BENCH_AGENTKIT_SRC ?? join(ROOT, 'src');
-  execFileSync(esbuild, [...tsFiles(src), `--outbase=${src}`, `--outdir=${join(out, 'src')}`, '--format=esm', '--platform=node', '--target=node20', '--log-level=warning'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(esbuild, [...tsFiles(src), `--outbase=${src}`, `--outdir=${join(out, 'src')}`, '--format=esm', '--platform=node', '--target=node20', '--supported:import-attributes=true', '--log-level=warning'], { cwd: ROOT, stdio: 'inherit' });
+  // The client's bundled specs, which src/client/spec.ts imports as JSON from ../../generated/openapi.
+  cpSync(join(ROOT, 'generated', 'openapi'), join(out, 'generated', 'openapi'), { recursive: true });
   compiledEntry = join(out, 'src', 'main.js');
   return compiledEntry;
 }

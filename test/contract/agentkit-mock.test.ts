@@ -208,6 +208,22 @@ describe('POST /v1/agents/{agentId}/run', () => {
     expect(data).toEqual(example('agentkit', 'dispatchTask', '202'));
   });
 
+  it('when Ops-Core\'s dispatcher sends its message envelope, then the mock accepts it too (202)', async () => {
+    const { data, response } = await client.POST('/v1/agents/{agentId}/run', {
+      params: { path: { agentId } },
+      body: examples('agentkit', 'dispatchTask', 'request').opscoreMessage as { senderId: string; messageType: string; payload: Record<string, unknown> },
+    });
+
+    expect(response.status).toBe(202);
+    expect(data?.status).toBe('queued');
+  });
+
+  it('when the body mixes both shapes (parameters and payload), then 400', async () => {
+    const answer = await send('POST', `/v1/agents/${agentId}/run`, { body: JSON.stringify({ task_name: 'echo', parameters: {}, senderId: 's', messageType: 'm', payload: {} }) });
+
+    expect(answer.status).toBe(400);
+  });
+
   it('when task_name is missing, then 400', async () => {
     const answer = await send('POST', `/v1/agents/${agentId}/run`, { body: JSON.stringify({ parameters: {} }) });
 
@@ -327,6 +343,44 @@ describe('POST /v1/webhook-deliveries/{deliveryId}/redeliver', () => {
   });
 });
 
+describe('GET /health (what Ops-Core polls)', () => {
+  it('when Ops-Core polls it without a key, then the mock answers 200 {"status":"ok"}', async () => {
+    const answer = await send('GET', '/health', { authorization: null });
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ status: 'ok' });
+  });
+
+  it('when the typed client asks, then 200 ok, or a typed 503 when the store is down', async () => {
+    const ok = await client.GET('/health');
+    expect(ok.response.status).toBe(200);
+    expect(ok.data?.status).toBe('ok');
+
+    const down = await client.GET('/health', { headers: { Prefer: 'code=503' } });
+    expect(down.response.status).toBe(503);
+    expect(down.error?.status).toBe('unavailable');
+  });
+});
+
+describe('POST /v1/agents/register (the original route)', () => {
+  const body = { agentName: 'echo-agent', version: '1.0.0', capabilities: ['echo'], contactEndpoint: 'http://127.0.0.1:9000/tasks', metadata: {} };
+
+  it('when Ops-Core\'s fixture registers there, then 201 in the original envelope with data.agentId', async () => {
+    const { data, response } = await client.POST('/v1/agents/register', { body, headers: { Prefer: 'code=201' } });
+
+    expect(response.status).toBe(201);
+    expect(data).toMatchObject({ status: 'success', data: { agentId } });
+    expect(data).toEqual(example('agentkit', 'registerAgentCompat', '201'));
+  });
+
+  it('when the agent was known, then 200 with the same envelope', async () => {
+    const { data, response } = await client.POST('/v1/agents/register', { body: { ...body, agentId }, headers: { Prefer: 'code=200' } });
+
+    expect(response.status).toBe(200);
+    expect(data?.message).toMatch(/updated/);
+  });
+});
+
 describe('GET /healthz and GET /readyz', () => {
   it('when health is asked without a bearer key, then 200 ok', async () => {
     const answer = await send('GET', '/healthz', { authorization: null });
@@ -369,7 +423,7 @@ describe('Bearer API-key security', () => {
     expect(secured.map((operation) => operation.operationId).sort()).toEqual(
       operations('agentkit')
         .map((operation) => operation.operationId)
-        .filter((id) => id !== 'getHealth' && id !== 'getReadiness')
+        .filter((id) => !['getHealth', 'getReadiness', 'getServiceHealth'].includes(id))
         .sort(),
     );
   });

@@ -578,6 +578,10 @@ export class PostgresStore implements Store {
     return this.#retrying(async () => {
       const c = await this.#pool.connect();
       let broken: Error | undefined;
+      // A connection that drops between two statements emits 'error' with no query to take it;
+      // unheard, that would end the process. The next statement fails and the pool drops the client.
+      const onError = (err: Error) => (broken = err);
+      c.on('error', onError);
       try {
         await c.query(begin);
         const result = await fn(c);
@@ -587,6 +591,7 @@ export class PostgresStore implements Store {
         await c.query('ROLLBACK').catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
         throw err;
       } finally {
+        c.off('error', onError);
         c.release(broken);
       }
     });
