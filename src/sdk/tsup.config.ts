@@ -7,7 +7,9 @@ export default defineConfig({
   format: ['esm'],
   platform: 'node',
   target: 'node20',
-  dts: { compilerOptions: { rootDir: '../..' } },
+  // The declarations are built from the repository root, where tsconfig.json's `paths` point the
+  // package names at their sources (so the SDK's need no built client).
+  dts: { compilerOptions: { rootDir: '../..', baseUrl: '../..' } },
   removeNodeProtocol: false,
   sourcemap: true,
   clean: true,
