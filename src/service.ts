@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Config } from './config/config.js';
+import { RequestBuilder } from './delivery/requests.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { AgentHostAllowlist } from './domain/agent-hosts.js';
-import { AgentUseCases } from './domain/agents.js';
+import { AgentUseCases } from './domain/use-cases/agents.js';
 import { systemClock } from './domain/clock.js';
-import { DeliveryUseCases } from './domain/deliveries.js';
-import { TaskUseCases } from './domain/tasks.js';
+import { failureReport } from './domain/messages.js';
+import { TaskWatchdog } from './domain/task-watchdog.js';
+import { DeliveryUseCases } from './domain/use-cases/deliveries.js';
+import { TaskUseCases } from './domain/use-cases/tasks.js';
 import { createApp } from './http/app.js';
 import { listen } from './net/listen.js';
 import { answerMalformedRequests } from './net/malformed-requests.js';
@@ -38,26 +41,33 @@ export interface ServiceOverrides {
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const store = overrides.store ?? (await openStore(config, { onBackgroundError: (err) => logger.warn({ err }, 'database connection lost; the pool reconnects') }));
-  const metrics = new Metrics(() => store.outboxDepth());
+  const metrics = new Metrics(store);
   const targets = { webhookUrl: config.webhookUrl, apiUrl: config.opsCoreApiUrl };
+  const reportFailure = failureReport(targets);
   const worker = new DeliveryWorker({
     store,
     logger: logger.child({ component: 'delivery' }),
     metrics,
-    targets,
-    webhookSecret: config.webhookSecret,
-    opsCoreApiKey: config.opsCoreApiKey,
+    requests: new RequestBuilder({ store, webhookSecret: config.webhookSecret, opsCoreApiKey: config.opsCoreApiKey }),
+    failureReport: reportFailure,
     webhookRetrySchedule: config.webhookRetrySchedule,
     taskRetrySchedule: config.taskRetrySchedule,
     timeoutMs: config.deliveryTimeoutMs,
     concurrency: config.deliveryConcurrency,
     leaseMs: config.leaseMs,
     perTargetConcurrency: config.deliveryTargetConcurrency,
-    taskOutcomeGraceMs: config.taskOutcomeGraceMs,
     ...(overrides.pollIntervalMs !== undefined ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
   });
   const queued = (targetUrl?: string) => worker.wake(targetUrl);
   const clock = systemClock;
+  const watchdog = new TaskWatchdog({
+    store,
+    clock,
+    logger: logger.child({ component: 'watchdog' }),
+    failureReport: reportFailure,
+    graceMs: config.taskOutcomeGraceMs,
+    queued: () => worker.wake(),
+  });
   const agents = new AgentUseCases({ store, targets, allowlist: new AgentHostAllowlist(config.agentHosts), clock, queued });
   const tasks = new TaskUseCases({ store, clock, queued, dispatched: () => metrics.tasksDispatched.inc() });
   const deliveries = new DeliveryUseCases({ store, clock, queued });
@@ -88,6 +98,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     metrics,
     async start() {
       worker.start();
+      watchdog.start();
       server = createServer(app);
       server.keepAliveTimeout = 65_000;
       answerMalformedRequests(server);
@@ -103,6 +114,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
               server!.closeIdleConnections();
             })
           : Promise.resolve();
+        await watchdog.stop();
         await worker.stop(config.shutdownTimeoutMs);
         const timer = setTimeout(() => server?.closeAllConnections(), Math.min(config.shutdownTimeoutMs, 5000));
         await closed;

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { taskDelivery } from '../../src/domain/messages.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { TaskRecord } from '../../src/store/types.js';
+import type { TaskRecord } from '../../src/domain/task.js';
 
 const n = Number(process.argv[2] ?? 8000);
 const base = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -81,7 +81,7 @@ try {
       const owner = `drain-${lane}`;
       const batch = await store.claimDeliveries(Date.now(), 4, owner, Date.now() + 60_000);
       if (batch.length === 0) return;
-      await Promise.all(batch.map((d) => store.recordAttempt(d.deliveryId, owner, { attempt: 1, at: new Date().toISOString(), statusCode: 202, latencyMs: 1, error: null }, { outcome: 'succeeded' })));
+      await Promise.all(batch.map((d) => store.recordAttempt(d.deliveryId, owner, { attempt: 1, at: new Date().toISOString(), statusCode: 202, latencyMs: 1, error: null }, { outcome: 'succeeded' }, () => null)));
       recorded += batch.length;
     }
   }));

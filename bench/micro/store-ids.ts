@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { taskDelivery } from '../../src/domain/messages.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { TaskRecord } from '../../src/store/types.js';
+import type { TaskRecord } from '../../src/domain/task.js';
 
 const n = Number(process.argv[2] ?? 60_000);
 

@@ -13,7 +13,7 @@ const endpoint = process.env.SEED_ENDPOINT ?? 'http://127.0.0.1:9/tasks';
 
 const started = Date.now();
 const store = await openStore({ database, sqliteSynchronous: 'NORMAL' });
-let n = await store.countAgents();
+let n = (await store.counts()).agents;
 const now = new Date().toISOString();
 const BATCH = 200;
 while (n < total) {
@@ -38,6 +38,6 @@ while (n < total) {
   }
   await Promise.all(batch);
 }
-const agents = await store.countAgents();
+const agents = (await store.counts()).agents;
 await store.close();
 console.log(JSON.stringify({ agents, seconds: (Date.now() - started) / 1000 }));

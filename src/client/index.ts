@@ -23,5 +23,6 @@ export {
   type VerifierOptions,
 } from './webhooks.js';
 export { isProblem, type Problem } from './problem.js';
+export { taskStateDetails, type TaskStateDetails } from './state-details.js';
 export { agentkitSpec, opscoreSpec, type OpenApiDocument } from './spec.js';
 export type * from './types.js';

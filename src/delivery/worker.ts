@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { taskErrorReport, type OpsCoreTargets } from '../domain/messages.js';
+import type { AttemptOutcome, DeliveryAttempt, DeliveryRecord, FailureReport } from '../domain/delivery.js';
+import { taskErrors } from '../domain/task.js';
+import { retryAfterMs } from '../net/http-outcome.js';
 import type { Metrics } from '../observability/metrics.js';
-import { WebhookSigner } from '../client/webhooks.js';
-import type { AttemptOutcome, DeliveryAttempt, DeliveryRecord, Store, TaskError } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { HttpSender, describeNetworkError } from './http-sender.js';
-import { classifyStatus, nextAttemptAt, parseRetryAfter } from './retry-policy.js';
+import { attemptOutcome, failedFor } from './outcome.js';
+import type { RequestBuilder } from './requests.js';
 
 const MIN_SLEEP_MS = 20;
-/** How often the worker looks for delivered tasks past their deadline, ms. */
-const SWEEP_INTERVAL_MS = 1000;
 /** How long the worker trusts that a short claim took everything due outside the busy targets, ms. */
 const EXHAUSTED_TTL_MS = 250;
 
@@ -27,11 +27,10 @@ export interface DeliveryWorkerOptions {
   store: Store;
   logger: Logger;
   metrics: Metrics;
-  targets: OpsCoreTargets;
-  /** Signs lifecycle webhooks; null when they are disabled. */
-  webhookSecret: string | null;
-  /** Bearer token for AgentKit's own state reports to Ops-Core. */
-  opsCoreApiKey: string | null;
+  /** Builds and signs each delivery's request. */
+  requests: RequestBuilder;
+  /** What a task that fails because its delivery did reports to Ops-Core. */
+  failureReport: FailureReport;
   webhookRetrySchedule: readonly number[];
   taskRetrySchedule: readonly number[];
   /** Per-attempt timeout, ms. */
@@ -45,11 +44,6 @@ export interface DeliveryWorkerOptions {
   perTargetConcurrency?: number;
   /** Longest sleep between looks at the outbox when nothing wakes the worker, ms. Default 1000. */
   pollIntervalMs?: number;
-  /**
-   * How long after a delivered task's deadline AgentKit waits for the agent's own outcome
-   * before it fails the task and reports `error` itself (the agent may have died). Default 30000.
-   */
-  taskOutcomeGraceMs?: number;
   /**
    * How long a claimed delivery stays this worker's, ms; another process takes it over
    * after that. Must exceed `timeoutMs`. Default `timeoutMs` + 30000.
@@ -66,18 +60,15 @@ export class DeliveryWorker {
   readonly id = `worker-${randomUUID()}`;
   readonly #o: DeliveryWorkerOptions;
   readonly #sender = new HttpSender();
-  readonly #signer: WebhookSigner | null;
   readonly #inflight = new Set<Promise<void>>();
   /** Attempts in flight per target (see {@link targetOf}). */
   readonly #perTarget = new Map<string, number>();
   readonly #targetCap: number;
-  readonly #agentSigners = new Map<string, { secret: string; signer: WebhookSigner }>();
   #running = false;
   #loop: Promise<void> | null = null;
   #wakeRequested = false;
   #wake: (() => void) | null = null;
   #lastLoopAt = 0;
-  #lastSweepAt = 0;
   /**
    * Set when a claim came back short: then everything due, except for the busy targets it
    * skipped, was taken. Until something new is queued (see {@link wake}), an ordered
@@ -89,7 +80,6 @@ export class DeliveryWorker {
 
   constructor(options: DeliveryWorkerOptions) {
     this.#o = options;
-    this.#signer = options.webhookSecret ? new WebhookSigner(options.webhookSecret) : null;
     this.#targetCap = Math.max(1, options.perTargetConcurrency ?? Math.ceil(options.concurrency / 8));
   }
 
@@ -147,7 +137,6 @@ export class DeliveryWorker {
     while (this.#running) {
       this.#lastLoopAt = Date.now();
       this.#wakeRequested = false;
-      if (this.#lastLoopAt - this.#lastSweepAt >= SWEEP_INTERVAL_MS) await this.#expireOverdueTasks();
       let claimedFull = false;
       let targetsBusy = false;
       try {
@@ -187,23 +176,6 @@ export class DeliveryWorker {
         if (due !== null) sleepMs = Math.max(MIN_SLEEP_MS, Math.min(poll, due - Date.now()));
       }
       await this.#sleep(sleepMs);
-    }
-  }
-
-  /** Fails tasks whose agent took them but never reported an outcome by deadline + grace. */
-  async #expireOverdueTasks(): Promise<void> {
-    this.#lastSweepAt = Date.now();
-    const now = new Date(this.#lastSweepAt);
-    const cutoff = new Date(now.getTime() - (this.#o.taskOutcomeGraceMs ?? 30_000)).toISOString();
-    const error = { code: 'timeout', message: 'The agent reported no outcome before the task deadline (it may have stopped)' };
-    try {
-      const ended = await this.#o.store.expireOverdueTasks(cutoff, now.toISOString(), error, (task) => taskErrorReport(this.#o.targets, task, error, now), 100);
-      if (ended.length === 0) return;
-      this.#o.logger.warn({ tasks: ended.map((t) => t.taskId) }, 'tasks ended failed: no outcome from their agent by the deadline; error reported to Ops-Core');
-      this.#exhausted = null;
-      this.#wakeRequested = true;
-    } catch (err) {
-      this.#o.logger.error({ err }, 'could not look for overdue tasks; trying again');
     }
   }
 
@@ -255,97 +227,34 @@ export class DeliveryWorker {
     const attemptNo = d.attempts + 1;
     try {
       if (d.expiresAt !== null && startedAt >= d.expiresAt) {
-        await this.#finish(d, { attempt: attemptNo, at, statusCode: null, latencyMs: 0, error: 'Task deadline passed before delivery' }, this.#fail(d, {
-          code: 'timeout',
-          message: `The task could not be delivered to agent ${d.agentId} before its timeout`,
-        }));
-        return;
+        const attempt = { attempt: attemptNo, at, statusCode: null, latencyMs: 0, error: 'Task deadline passed before delivery' };
+        return await this.#finish(d, attempt, failedFor(d, taskErrors.notDeliveredInTime(d.agentId)));
       }
-      const prepared = await this.#prepare(d, attemptNo);
-      if ('skip' in prepared) {
-        await this.#finish(d, { attempt: attemptNo, at, statusCode: null, latencyMs: 0, error: prepared.skip }, this.#fail(d, { code: 'undeliverable', message: prepared.skip }));
-        return;
+      const request = await this.#o.requests.build(d, attemptNo);
+      if ('unsendable' in request) {
+        const attempt = { attempt: attemptNo, at, statusCode: null, latencyMs: 0, error: request.unsendable };
+        return await this.#finish(d, attempt, failedFor(d, taskErrors.undeliverable(d.agentId, request.unsendable)));
       }
-      let attempt: DeliveryAttempt;
-      let outcome: AttemptOutcome;
+      let result: { statusCode: number | null; error: string | null; retryAfterMs: number | null };
       try {
-        const res = await this.#sender.post(prepared.url, prepared.headers, prepared.body, this.#o.timeoutMs);
-        const latencyMs = Date.now() - startedAt;
-        const cls = classifyStatus(res.statusCode, d.kind === 'opscore.state');
-        const error = cls === 'success' ? null : `HTTP ${res.statusCode}${res.bodySnippet ? `: ${res.bodySnippet.slice(0, 300)}` : ''}`;
-        attempt = { attempt: attemptNo, at, statusCode: res.statusCode, latencyMs, error };
-        if (cls === 'success') outcome = { outcome: 'succeeded' };
-        else if (cls === 'refused') outcome = this.#fail(d, { code: 'refused', message: `Agent ${d.agentId} refused the task (${error})` });
-        else outcome = this.#retryOrFail(d, parseRetryAfter(res.headers['retry-after'], Date.now()), error ?? 'retry');
+        const res = await this.#sender.post(request.url, request.headers, request.body, this.#o.timeoutMs);
+        const ok = res.statusCode >= 200 && res.statusCode < 300;
+        const error = ok ? null : `HTTP ${res.statusCode}${res.bodySnippet ? `: ${res.bodySnippet.slice(0, 300)}` : ''}`;
+        result = { statusCode: res.statusCode, error, retryAfterMs: retryAfterMs(res.headers['retry-after'], Date.now()) };
       } catch (err) {
-        const latencyMs = Date.now() - startedAt;
-        const error = describeNetworkError(err, this.#o.timeoutMs);
-        attempt = { attempt: attemptNo, at, statusCode: null, latencyMs, error };
-        outcome = this.#retryOrFail(d, null, error);
+        result = { statusCode: null, error: describeNetworkError(err, this.#o.timeoutMs), retryAfterMs: null };
       }
-      await this.#finish(d, attempt, outcome);
+      const attempt = { attempt: attemptNo, at, statusCode: result.statusCode, latencyMs: Date.now() - startedAt, error: result.error };
+      const schedule = d.kind === 'task.delivery' ? this.#o.taskRetrySchedule : this.#o.webhookRetrySchedule;
+      await this.#finish(d, attempt, attemptOutcome(d, result, schedule, Date.now()));
     } catch (err) {
       // The store failed: the lease lapses and the delivery is attempted again later.
       this.#o.logger.error({ err, deliveryId: d.deliveryId }, 'could not record a delivery attempt');
     }
   }
 
-  async #prepare(d: DeliveryRecord, attemptNo: number): Promise<{ url: string; headers: Record<string, string>; body: string } | { skip: string }> {
-    if (d.kind === 'agent.lifecycle') {
-      if (!this.#signer) return { skip: 'Lifecycle webhooks are disabled (OPSCORE_WEBHOOK_URL unset)' };
-      return { url: d.targetUrl, headers: { ...this.#signer.sign(d.webhookId, d.payload) }, body: d.payload };
-    }
-    if (d.kind === 'opscore.state') {
-      if (!this.#o.opsCoreApiKey) return { skip: 'OPSCORE_API_KEY is not set' };
-      return { url: d.targetUrl, headers: { authorization: `Bearer ${this.#o.opsCoreApiKey}`, 'webhook-id': d.webhookId }, body: d.payload };
-    }
-    // A task goes to the agent's endpoint and secret as they are now (it may have re-registered).
-    const contact = await this.#o.store.getAgentContact(d.agentId);
-    if (contact === null) return { skip: `Agent ${d.agentId} is no longer registered` };
-    const secret = contact.signingSecret;
-    let cached = this.#agentSigners.get(d.agentId);
-    if (!cached || cached.secret !== secret) {
-      cached = { secret, signer: new WebhookSigner(secret) };
-      this.#agentSigners.set(d.agentId, cached);
-      if (this.#agentSigners.size > 10_000) this.#agentSigners.delete(this.#agentSigners.keys().next().value as string);
-    }
-    const body = `${d.payload.slice(0, -1)},"attempt":${attemptNo}}`;
-    return { url: contact.contactEndpoint, headers: { ...cached.signer.sign(d.webhookId, body) }, body };
-  }
-
-  #retryOrFail(d: DeliveryRecord, retryAfterSeconds: number | null, error: string): AttemptOutcome {
-    const schedule = d.kind === 'task.delivery' ? this.#o.taskRetrySchedule : this.#o.webhookRetrySchedule;
-    const next = nextAttemptAt({
-      schedule,
-      attemptsMade: d.attempts - d.retryBase + 1,
-      retryAfterSeconds,
-      now: Date.now(),
-      expiresAt: d.expiresAt,
-    });
-    if (next !== null) return { outcome: 'retry', nextAttemptAt: next };
-    const timedOut = d.expiresAt !== null && Date.now() + 1 >= d.expiresAt;
-    return this.#fail(d, {
-      code: timedOut ? 'timeout' : 'undeliverable',
-      message: timedOut
-        ? `The task could not be delivered to agent ${d.agentId} before its timeout (last error: ${error})`
-        : `The task could not be delivered to agent ${d.agentId} (last error: ${error})`,
-    });
-  }
-
-  #fail(d: DeliveryRecord, error: TaskError): AttemptOutcome {
-    if (d.kind !== 'task.delivery' || d.taskId === null) return { outcome: 'failed' };
-    const envelope = JSON.parse(d.payload) as { task_name: string; opscore_task_id: string | null; opscore_session_id: string | null };
-    const report = taskErrorReport(
-      this.#o.targets,
-      { taskId: d.taskId, agentId: d.agentId, taskName: envelope.task_name, opscoreTaskId: envelope.opscore_task_id, opscoreSessionId: envelope.opscore_session_id },
-      error,
-      new Date(),
-    );
-    return { outcome: 'failed', taskFailure: { error, report } };
-  }
-
   async #finish(d: DeliveryRecord, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
-    await this.#o.store.recordAttempt(d.deliveryId, this.id, attempt, outcome);
+    await this.#o.store.recordAttempt(d.deliveryId, this.id, attempt, outcome, this.#o.failureReport);
     const m = this.#o.metrics;
     m.deliveryAttempts.inc({ kind: d.kind, outcome: outcome.outcome });
     if (attempt.statusCode !== null || attempt.latencyMs > 0) m.deliveryLatency.observe({ kind: d.kind }, attempt.latencyMs / 1000);
@@ -353,7 +262,8 @@ export class DeliveryWorker {
     if (outcome.outcome === 'failed') {
       m.deliveryFailures.inc({ kind: d.kind });
       this.#o.logger.warn({ ...log, error: attempt.error }, 'delivery failed for good');
-      if (outcome.taskFailure?.report) this.wake();
+      // A task that failed queued its error report to Ops-Core.
+      if (outcome.taskError) this.wake();
     } else if (outcome.outcome === 'retry') {
       this.#o.logger.info({ ...log, error: attempt.error, nextAttemptAt: new Date(outcome.nextAttemptAt).toISOString() }, 'delivery attempt failed; will retry');
     } else {

@@ -1,7 +1,10 @@
 import type { components as AgentKitSchemas } from '../../generated/ts/agentkit.js';
 import type { components as OpsCoreSchemas } from '../../generated/ts/opscore.js';
-import type { AgentDetails, NewDelivery, TaskError, TaskRecord } from '../store/types.js';
+import { taskStateDetails } from '../client/state-details.js';
+import type { AgentDetails } from './agent.js';
+import type { FailureReport, NewDelivery } from './delivery.js';
 import { newDeliveryIds } from './ids.js';
+import type { TaskRecord } from './task.js';
 
 type AgentNotificationPayload = OpsCoreSchemas['schemas']['AgentNotificationPayload'];
 type AgentStateUpdatePayload = OpsCoreSchemas['schemas']['AgentStateUpdatePayload'];
@@ -51,7 +54,7 @@ export function lifecycleDelivery(
   };
 }
 
-/** The envelope an agent receives for a task. */
+/** The envelope an agent receives for a task, but for `attempt` (see {@link withAttempt}). */
 export function taskEnvelope(task: TaskRecord): Omit<TaskEnvelope, 'attempt'> {
   return {
     taskId: task.taskId,
@@ -68,9 +71,15 @@ export function taskEnvelope(task: TaskRecord): Omit<TaskEnvelope, 'attempt'> {
 }
 
 /**
- * The task delivery to the agent. The payload omits `attempt`: the worker adds it to
- * each attempt's body (and signs that exact body).
+ * A stored envelope (JSON text of {@link taskEnvelope}) with the attempt's number added, as the
+ * bytes that attempt sends and signs. The payload is stored once and each attempt only appends.
  */
+export function withAttempt(payload: string, attempt: number): string {
+  if (!payload.endsWith('}') || payload === '{}') throw new Error('a task envelope is a non-empty JSON object');
+  return `${payload.slice(0, -1)},"attempt":${attempt}}`;
+}
+
+/** The task's delivery to the agent; each attempt adds its number to the payload (see {@link withAttempt}). */
 export function taskDelivery(task: TaskRecord, contactEndpoint: string, now: Date): NewDelivery {
   return {
     ...newDeliveryIds(),
@@ -87,32 +96,19 @@ export function taskDelivery(task: TaskRecord, contactEndpoint: string, now: Dat
   };
 }
 
-/** `details` of every state report about a task: it always names the task. */
-export function taskDetails(task: Pick<TaskRecord, 'taskId' | 'taskName' | 'opscoreTaskId' | 'opscoreSessionId'>) {
-  return {
-    taskId: task.taskId,
-    task_name: task.taskName,
-    opscore_task_id: task.opscoreTaskId,
-    opscore_session_id: task.opscoreSessionId,
-  };
-}
-
 /**
- * AgentKit's own `error` state report to Ops-Core for a task the agent never got, so
- * Ops-Core does not wait forever. Null without OPSCORE_API_URL.
+ * AgentKit's own `error` state report to Ops-Core for a task that failed without its agent's
+ * word (never delivered, its agent gone, no outcome by the deadline), so that Ops-Core does not
+ * wait forever. Its time is the task's failure; null without OPSCORE_API_URL.
  */
-export function taskErrorReport(
-  targets: OpsCoreTargets,
-  task: Pick<TaskRecord, 'taskId' | 'taskName' | 'opscoreTaskId' | 'opscoreSessionId' | 'agentId'>,
-  error: TaskError,
-  now: Date,
-): NewDelivery | null {
+export function taskErrorReport(targets: OpsCoreTargets, task: TaskRecord): NewDelivery | null {
   if (!targets.apiUrl) return null;
+  const at = task.finishedAt ?? task.updatedAt;
   const body: AgentStateUpdatePayload = {
     agentId: task.agentId,
     state: 'error',
-    timestamp: now.toISOString(),
-    details: { ...taskDetails(task), error, reportedBy: 'agentkit' },
+    timestamp: at,
+    details: { ...taskStateDetails(taskEnvelope(task)), error: task.error, reportedBy: 'agentkit' },
   };
   return {
     ...newDeliveryIds(),
@@ -123,8 +119,11 @@ export function taskErrorReport(
     targetUrl: `${targets.apiUrl.replace(/\/+$/, '')}/v1/opscore/agent/${encodeURIComponent(task.agentId)}/state`,
     payload: JSON.stringify(body),
     orderKey: `state:${task.agentId}`,
-    nextAttemptAt: now.getTime(),
+    nextAttemptAt: Date.parse(at),
     expiresAt: null,
-    createdAt: now.toISOString(),
+    createdAt: at,
   };
 }
+
+/** The one way a failed task's report to Ops-Core is built, wherever the task failed. */
+export const failureReport = (targets: OpsCoreTargets): FailureReport => (task) => taskErrorReport(targets, task);

@@ -1,9 +1,9 @@
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
-import type { AgentUseCases } from '../domain/agents.js';
-import type { DeliveryUseCases } from '../domain/deliveries.js';
-import type { TaskUseCases } from '../domain/tasks.js';
+import type { AgentUseCases } from '../domain/use-cases/agents.js';
+import type { DeliveryUseCases } from '../domain/use-cases/deliveries.js';
+import type { TaskUseCases } from '../domain/use-cases/tasks.js';
 import type { Metrics } from '../observability/metrics.js';
 import { bundledSpecPath } from '../spec-files.js';
 import type { Store } from '../store/types.js';

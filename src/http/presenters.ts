@@ -1,5 +1,8 @@
 import type { components } from '../../generated/ts/agentkit.js';
-import type { AgentRecord, DeliveryRecord, Page, TaskRecord } from '../store/types.js';
+import type { AgentRecord } from '../domain/agent.js';
+import type { DeliveryRecord } from '../domain/delivery.js';
+import type { TaskRecord } from '../domain/task.js';
+import type { Page } from '../store/types.js';
 
 type Schemas = components['schemas'];
 

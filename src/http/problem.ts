@@ -1,43 +1,18 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import type { Problem } from '../client/problem.js';
 import { DomainError } from '../domain/errors.js';
+import { problemBody } from '../net/problem.js';
 import { InvalidCursorError } from '../store/cursor.js';
 import { explainOneOf, type BodyBranch } from './one-of-errors.js';
 
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  requestId?: string;
-  errors?: { path?: string; message: string }[];
-}
-
-const TITLES: Record<number, [string, string]> = {
-  400: ['validation', 'Request validation failed'],
-  401: ['unauthorized', 'Unauthorized'],
-  404: ['not-found', 'Not found'],
-  405: ['method-not-allowed', 'Method not allowed'],
-  409: ['conflict', 'Conflict'],
-  413: ['payload-too-large', 'Payload too large'],
-  415: ['unsupported-media-type', 'Unsupported media type'],
-  500: ['internal', 'Internal server error'],
-  503: ['unavailable', 'Service unavailable'],
-};
-
-/** Sends an RFC 9457 problem document. */
-export function sendProblem(res: Response, status: number, detail: string, extra: Partial<ProblemBody> = {}): void {
-  const [slug, title] = TITLES[status] ?? [String(status), 'Error'];
-  const body: ProblemBody = {
-    type: `urn:agentkit:problem:${slug}`,
-    title,
-    status,
-    detail,
+/** Sends an RFC 9457 problem document (see src/net/problem.ts), with the request's path and id. */
+export function sendProblem(res: Response, status: number, detail: string, extra: Partial<Problem> = {}): void {
+  const body = problemBody(status, detail, {
     instance: res.req.originalUrl.split('?')[0],
     ...(res.req.id !== undefined ? { requestId: String(res.req.id) } : {}),
     ...extra,
-  };
+  });
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 

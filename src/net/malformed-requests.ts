@@ -1,5 +1,6 @@
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
 
 /** What node:http's parser error codes mean for the client: status, problem slug, detail. */
 function describe(code: string | undefined): [number, string, string] {
@@ -12,7 +13,7 @@ function describe(code: string | undefined): [number, string, string] {
  * Requests that node:http refuses before the app sees them (a malformed request line, control
  * characters in a header, headers over the size limit) get problem+json like every other error,
  * instead of Node's bare "400 Bad Request" without a body. Used by AgentKit and by the SDK's
- * task endpoint; it depends on nothing but node:http.
+ * task endpoint; the answer is written to the socket, as there is no request to answer through.
  */
 export function answerMalformedRequests(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -22,13 +23,7 @@ export function answerMalformedRequests(server: Server): void {
     }
     const [status, slug, detail] = describe(err.code);
     const title = STATUS_CODES[status] ?? 'Bad Request';
-    const body = JSON.stringify({ type: `urn:agentkit:problem:${slug}`, title, status, detail });
-    socket.end(
-      `HTTP/1.1 ${status} ${title}\r\n` +
-        'Content-Type: application/problem+json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
+    const body = JSON.stringify(problemBody(status, detail, { slug, title }));
+    socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DeliveryKind } from '../store/types.js';
+import type { Store } from '../store/types.js';
 
 /** AgentKit's Prometheus metrics, on a registry of its own (so tests can make several). */
 export class Metrics {
@@ -42,8 +42,11 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly outboxDepth: Gauge<'kind'>;
+  readonly agents: Gauge;
+  readonly tasks: Gauge<'status'>;
 
-  constructor(depth: () => Promise<Record<DeliveryKind, number>>) {
+  /** The gauges read the store when Prometheus scrapes. */
+  constructor(store: Pick<Store, 'outboxDepth' | 'counts'>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'agentkit_' });
     this.outboxDepth = new Gauge({
       name: 'agentkit_outbox_depth',
@@ -51,7 +54,24 @@ export class Metrics {
       labelNames: ['kind'] as const,
       registers: [this.registry],
       async collect() {
-        for (const [kind, n] of Object.entries(await depth())) this.set({ kind }, n);
+        for (const [kind, n] of Object.entries(await store.outboxDepth())) this.set({ kind }, n);
+      },
+    });
+    this.agents = new Gauge({
+      name: 'agentkit_agents',
+      help: 'Registered agents.',
+      registers: [this.registry],
+      async collect() {
+        this.set((await store.counts()).agents);
+      },
+    });
+    this.tasks = new Gauge({
+      name: 'agentkit_tasks',
+      help: 'Tasks, by status.',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const [status, n] of Object.entries((await store.counts()).tasks)) this.set({ status }, n);
       },
     });
   }

@@ -1,3 +1,6 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '@agentkit/sdk';
+
 /**
  * Ops-Core is FastAPI: its errors are `{"detail": "text"}`, and request validation failures are
  * 422 `{"detail": [{"type", "loc", "msg"}]}` with pydantic v2's error types and messages. This
@@ -77,4 +80,28 @@ export function toFastApiIssue(issue: ValidatorIssue): FastApiIssue {
 /** The 422 body for a list of validator errors. */
 export function validationBody(issues: ValidatorIssue[]): FastApiValidationBody {
   return { detail: issues.map(toFastApiIssue) };
+}
+
+/** Whatever no route took (e.g. the request target `*`) is FastAPI's 404. */
+export const fastApiNotFound: RequestHandler = (_req, res) => {
+  res.status(404).json({ detail: 'Not Found' });
+};
+
+/** Every error as FastAPI would answer it: its statuses, `{"detail": ...}`, 422 lists for invalid requests. */
+export function fastApiErrors(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    const status = (err as { status?: unknown }).status;
+    const issues = (err as { errors?: ValidatorIssue[] }).errors;
+    if (status === 404) return res.status(404).json({ detail: 'Not Found' });
+    if (status === 405) return res.status(405).json({ detail: 'Method Not Allowed' });
+    if (status === 413) return res.status(413).json({ detail: 'Request Entity Too Large' });
+    if ((status === 400 || status === 415) && Array.isArray(issues)) return res.status(422).json(validationBody(issues));
+    // Other client errors raised before the routes (an undecodable Content-Encoding, a path that is
+    // not valid percent-encoding): answered as such, with FastAPI's shape, not as a 500.
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return res.status(status).json({ detail: err instanceof Error && err.message ? err.message : 'Bad Request' });
+    }
+    logger.error({ err: err instanceof Error ? err.message : String(err), issues }, 'Reference Ops-Core failed');
+    res.status(500).json({ detail: 'Internal Server Error' });
+  };
 }

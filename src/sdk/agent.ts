@@ -11,19 +11,9 @@ import { registerDelivered } from './register-delivery.js';
 import { registerAgent } from './registration.js';
 import { createReportTransport, type ReportTransport } from './report-transport.js';
 import { createTaskEndpoint } from './task-endpoint.js';
-import { TaskRunner, type TaskRecord } from './task-runner.js';
+import { TaskReports } from './task-reports.js';
+import { TaskRunner } from './task-runner.js';
 import type { Agent, AgentOptions, Logger, StartedAgent, StopOptions } from './types.js';
-
-/** What every task-related state report to Ops-Core names. */
-function taskDetails(task: TaskRecord): Record<string, unknown> {
-  const e = task.envelope;
-  return {
-    taskId: e.taskId,
-    task_name: e.task_name,
-    opscore_task_id: e.opscore_task_id ?? null,
-    opscore_session_id: e.opscore_session_id ?? null,
-  };
-}
 
 /** A promise settled from outside, that never counts as unhandled. */
 function deferred<T>() {
@@ -37,6 +27,186 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
+/** What a started agent runs with. */
+interface Running {
+  config: ResolvedConfig;
+  client: AgentKitClient;
+  runner: TaskRunner;
+  opsCore: OpsCoreReporter;
+  agentKit: AgentKitReporter;
+  transports: ReportTransport[];
+  server: Server;
+}
+
+/**
+ * An agent's life: `start()` serves the task endpoint, registers with AgentKit and reports
+ * `idle`; `stop()` aborts what runs, flushes the reports, deregisters and closes the server. The
+ * pieces it wires: config.ts (options and environment), task-endpoint.ts (deliveries),
+ * task-runner.ts (handlers), task-reports.ts (what the runner's events report), the reporters
+ * and their queue (report-queue.ts), registration.ts and register-delivery.ts.
+ */
+class AgentInstance implements Agent {
+  readonly #options: AgentOptions;
+  readonly #logger: Logger;
+  #agentId: string | undefined;
+  #running: Running | undefined;
+  #registered = false;
+  #starting: Promise<StartedAgent> | undefined;
+  #stopping: Promise<void> | undefined;
+  readonly #cancelStart = new AbortController();
+  /** Settles once the agent knows its signing secret (deliveries wait for it). */
+  readonly #verifier = deferred<WebhookVerifier>();
+
+  constructor(options: AgentOptions) {
+    this.#options = options;
+    this.#agentId = options.agentId;
+    this.#logger = options.logger ?? pino({ name: 'agentkit-agent', level: (options.env ?? process.env).LOG_LEVEL ?? 'info' });
+  }
+
+  get agentId(): string | undefined {
+    return this.#agentId;
+  }
+
+  get runningTasks(): number {
+    return this.#running?.runner.running ?? 0;
+  }
+
+  get queuedTasks(): number {
+    return this.#running?.runner.queued ?? 0;
+  }
+
+  start(): Promise<StartedAgent> {
+    if (this.#stopping) return Promise.reject(new Error('The agent was stopped; create a new one'));
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  stop(options: StopOptions = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options);
+    return this.#stopping;
+  }
+
+  async flushReports(timeoutMs = 10_000): Promise<boolean> {
+    const results = await Promise.all(this.#queues().map((q) => q.flush(timeoutMs)));
+    return !results.includes(false);
+  }
+
+  #queues() {
+    return this.#running ? [this.#running.opsCore.queue, this.#running.agentKit.queue] : [];
+  }
+
+  async #start(): Promise<StartedAgent> {
+    const config = resolveConfig(this.#options);
+    const log = this.#logger.child?.({ agentName: config.name }) ?? this.#logger;
+    const running = this.#wire(config, log);
+    this.#running = running;
+    const { url } = await listen(running.server, config.port, config.host);
+    const contactEndpoint = `${config.publicUrl ?? url}${config.taskPath}`;
+
+    let registerDeliveryId: string | null;
+    try {
+      const agent = await registerAgent(running.client, config, contactEndpoint, log, this.#cancelStart.signal);
+      this.#agentId = agent.agentId;
+      registerDeliveryId = agent.registerDeliveryId ?? null;
+      this.#registered = true;
+      this.#verifier.resolve(new WebhookVerifier(agent.signingSecret, { toleranceSeconds: config.signatureToleranceSeconds }));
+    } catch (err) {
+      this.#verifier.reject(err);
+      await this.#closeServer();
+      throw err;
+    }
+    const agentId = registeredId(this.#agentId);
+    log.info({ agentId, contactEndpoint, url }, 'Agent registered with AgentKit and serving tasks');
+    // Ops-Core resets an agent's state when it processes REGISTER: the first report waits for it.
+    if (registerDeliveryId) {
+      running.opsCore.holdUntil(registerDelivered(running.client, agentId, registerDeliveryId, config.opsCoreRetry.notFoundRetryForMs, this.#cancelStart.signal, log));
+    }
+    running.opsCore.report(agentId, 'idle', null);
+    return { agentId, contactEndpoint, url };
+  }
+
+  /** The clients, reporters, runner and server of a start, not yet listening. */
+  #wire(config: ResolvedConfig, log: Logger): Running {
+    const fetchImpl = this.#options.fetch;
+    const client = createAgentKitClient({ baseUrl: config.agentKitUrl, apiKey: config.agentKitApiKey, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+    // Reports (up to five per task) go through keep-alive undici pools; the rest through the typed client.
+    const opsCoreTransport = createReportTransport({ baseUrl: config.opsCoreUrl, apiKey: config.opsCoreApiKey, fetch: fetchImpl });
+    const agentKitTransport = createReportTransport({ baseUrl: config.agentKitUrl, apiKey: config.agentKitApiKey, fetch: fetchImpl });
+    const opsCore = new OpsCoreReporter(opsCoreTransport, config.opsCoreRetry, log);
+    const agentKit = new AgentKitReporter(agentKitTransport, config.agentKitRetry, log);
+    const agentId = () => this.#agentId ?? '';
+    const runner = new TaskRunner({
+      agentId,
+      handlers: config.handlers,
+      concurrency: config.concurrency,
+      abortGraceMs: config.abortGraceMs,
+      rememberTasks: config.rememberTasks,
+      logger: log,
+      events: new TaskReports(agentId, opsCore, agentKit),
+    });
+    const server = createServer(
+      createTaskEndpoint({
+        taskPath: config.taskPath,
+        maxBodyBytes: config.maxBodyBytes,
+        verifier: () => this.#verifier.promise,
+        validate: createEnvelopeValidator(),
+        agentId: () => this.#agentId,
+        runner,
+        logger: log,
+      }),
+    );
+    answerMalformedRequests(server);
+    return { config, client, runner, opsCore, agentKit, transports: [opsCoreTransport, agentKitTransport], server };
+  }
+
+  async #stop(options: StopOptions): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const deadline = Date.now() + timeoutMs;
+    const left = () => Math.max(0, deadline - Date.now());
+    this.#cancelStart.abort(new Error('The agent is stopping'));
+    this.#verifier.reject(new Error('The agent is stopping'));
+    await this.#starting?.catch(() => {});
+    const running = this.#running;
+    if (!running) return;
+
+    await running.runner.shutdown(Math.min(running.config.abortGraceMs, left()));
+    const flushed = await Promise.all(this.#queues().map((q) => q.flush(left())));
+    if (flushed.includes(false)) this.#logger.error({ timeoutMs }, 'Stop deadline passed before every report was sent');
+    for (const q of this.#queues()) q.close();
+    if (this.#registered && this.#agentId && running.config.deregisterOnStop) await this.#deregister(running.client, this.#agentId, left());
+    await this.#closeServer();
+    await Promise.all(running.transports.map((t) => t.close().catch(() => {})));
+  }
+
+  async #deregister(client: AgentKitClient, agentId: string, leftMs: number): Promise<void> {
+    try {
+      const { response, error } = await client.DELETE('/v1/agents/{agentId}', {
+        params: { path: { agentId } },
+        signal: AbortSignal.timeout(Math.max(1_000, leftMs)),
+      });
+      if (response.status === 204 || response.status === 404) this.#logger.info({ agentId }, 'Agent deregistered from AgentKit');
+      else this.#logger.error({ agentId, status: response.status, error }, 'AgentKit refused to deregister the agent');
+    } catch (err) {
+      this.#logger.error({ agentId, err: err instanceof Error ? err.message : String(err) }, 'Could not deregister from AgentKit');
+    }
+  }
+
+  async #closeServer(): Promise<void> {
+    const server = this.#running?.server;
+    if (!server?.listening) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+}
+
+/** The id is set once registration answered. */
+function registeredId(id: string | undefined): string {
+  if (id === undefined) throw new Error('registration returned no agent id');
+  return id;
+}
+
 /**
  * Creates an agent: an HTTP task endpoint plus the reporting AgentKit and Ops-Core expect.
  * Nothing happens until `start()`. Configuration missing from the options is read from the
@@ -44,164 +214,5 @@ function deferred<T>() {
  * checked by `start()`, which throws an `AgentConfigError` naming each missing variable.
  */
 export function createAgent(options: AgentOptions): Agent {
-  const rootLogger: Logger =
-    options.logger ?? pino({ name: 'agentkit-agent', level: (options.env ?? process.env).LOG_LEVEL ?? 'info' });
-  let agentId = options.agentId;
-  let config: ResolvedConfig | undefined;
-  let server: Server | undefined;
-  let agentKitClient: AgentKitClient | undefined;
-  let runner: TaskRunner | undefined;
-  let opsCore: OpsCoreReporter | undefined;
-  let agentKit: AgentKitReporter | undefined;
-  let transports: ReportTransport[] = [];
-  let registered = false;
-  let registerDeliveryId: string | null = null;
-  let starting: Promise<StartedAgent> | undefined;
-  let stopping: Promise<void> | undefined;
-  const cancelStart = new AbortController();
-  const verifier = deferred<WebhookVerifier>();
-
-  async function closeServer(): Promise<void> {
-    const s = server;
-    server = undefined;
-    if (!s) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
-  }
-
-  async function doStart(): Promise<StartedAgent> {
-    const cfg = resolveConfig(options);
-    config = cfg;
-    const log = rootLogger.child?.({ agentName: cfg.name }) ?? rootLogger;
-    const fetchImpl = options.fetch ? { fetch: options.fetch } : {};
-    agentKitClient = createAgentKitClient({ baseUrl: cfg.agentKitUrl, apiKey: cfg.agentKitApiKey, ...fetchImpl });
-    // Reports (the hot path: up to five per task) go through keep-alive undici pools, the rest through the typed client.
-    const opsCoreTransport = createReportTransport({ baseUrl: cfg.opsCoreUrl, apiKey: cfg.opsCoreApiKey, fetch: options.fetch });
-    const agentKitTransport = createReportTransport({ baseUrl: cfg.agentKitUrl, apiKey: cfg.agentKitApiKey, fetch: options.fetch });
-    transports = [opsCoreTransport, agentKitTransport];
-    opsCore = new OpsCoreReporter(opsCoreTransport, cfg.opsCoreRetry, log);
-    agentKit = new AgentKitReporter(agentKitTransport, cfg.agentKitRetry, log);
-    const ops = opsCore;
-    const ak = agentKit;
-    const id = () => agentId ?? '';
-
-    runner = new TaskRunner({
-      agentId: id,
-      handlers: cfg.handlers,
-      concurrency: cfg.concurrency,
-      abortGraceMs: cfg.abortGraceMs,
-      rememberTasks: cfg.rememberTasks,
-      logger: log,
-      events: {
-        started(task) {
-          ops.report(id(), 'active', taskDetails(task));
-          ak.running(task.envelope.taskId, 0);
-        },
-        progress(task, percent, message) {
-          ak.running(task.envelope.taskId, percent, message);
-        },
-        finished(task, result) {
-          ops.report(id(), 'finished', { ...taskDetails(task), result });
-          ak.finished(task.envelope.taskId, result);
-        },
-        failed(task, error) {
-          ops.report(id(), 'error', { ...taskDetails(task), error });
-          ak.failed(task.envelope.taskId, error);
-        },
-        idle() {
-          ops.report(id(), 'idle', null);
-        },
-      },
-    });
-
-    const endpoint = createTaskEndpoint({
-      taskPath: cfg.taskPath,
-      maxBodyBytes: cfg.maxBodyBytes,
-      verifier: () => verifier.promise,
-      validate: createEnvelopeValidator(),
-      agentId: () => agentId,
-      runner,
-      logger: log,
-    });
-    server = createServer(endpoint);
-    answerMalformedRequests(server);
-    const { url } = await listen(server, cfg.port, cfg.host);
-    const contactEndpoint = `${cfg.publicUrl ?? url}${cfg.taskPath}`;
-
-    try {
-      const agent = await registerAgent(agentKitClient, cfg, contactEndpoint, log, cancelStart.signal);
-      agentId = agent.agentId;
-      registerDeliveryId = agent.registerDeliveryId ?? null;
-      registered = true;
-      verifier.resolve(new WebhookVerifier(agent.signingSecret, { toleranceSeconds: cfg.signatureToleranceSeconds }));
-    } catch (err) {
-      verifier.reject(err);
-      await closeServer();
-      throw err;
-    }
-    log.info({ agentId, contactEndpoint, url }, 'Agent registered with AgentKit and serving tasks');
-    if (registerDeliveryId) {
-      ops.holdUntil(registerDelivered(agentKitClient, agentId, registerDeliveryId, cfg.opsCoreRetry.notFoundRetryForMs, cancelStart.signal, log));
-    }
-    ops.report(agentId, 'idle', null);
-    return { agentId, contactEndpoint, url };
-  }
-
-  async function doStop(stopOptions: StopOptions): Promise<void> {
-    const deadline = Date.now() + (stopOptions.timeoutMs ?? 10_000);
-    const left = () => Math.max(0, deadline - Date.now());
-    cancelStart.abort(new Error('The agent is stopping'));
-    verifier.reject(new Error('The agent is stopping'));
-    await starting?.catch(() => {});
-    const log = rootLogger;
-
-    if (runner && config) await runner.shutdown(Math.min(config.abortGraceMs, left()));
-    const queues = [opsCore?.queue, agentKit?.queue].filter((q) => q !== undefined);
-    const flushed = await Promise.all(queues.map((q) => q.flush(left())));
-    if (flushed.includes(false)) log.error({ timeoutMs: stopOptions.timeoutMs ?? 10_000 }, 'Stop deadline passed before every report was sent');
-    for (const q of queues) q.close();
-
-    if (registered && agentKitClient && agentId && config?.deregisterOnStop) {
-      try {
-        const { response, error } = await agentKitClient.DELETE('/v1/agents/{agentId}', {
-          params: { path: { agentId } },
-          signal: AbortSignal.timeout(Math.max(1_000, left())),
-        });
-        if (response.status === 204 || response.status === 404) log.info({ agentId }, 'Agent deregistered from AgentKit');
-        else log.error({ agentId, status: response.status, error }, 'AgentKit refused to deregister the agent');
-      } catch (err) {
-        log.error({ agentId, err: err instanceof Error ? err.message : String(err) }, 'Could not deregister from AgentKit');
-      }
-    }
-    await closeServer();
-    await Promise.all(transports.map((t) => t.close().catch(() => {})));
-  }
-
-  return {
-    start() {
-      if (stopping) return Promise.reject(new Error('The agent was stopped; create a new one'));
-      starting ??= doStart();
-      return starting;
-    },
-    stop(stopOptions = {}) {
-      stopping ??= doStop(stopOptions);
-      return stopping;
-    },
-    async flushReports(timeoutMs = 10_000) {
-      const queues = [opsCore?.queue, agentKit?.queue].filter((q) => q !== undefined);
-      const results = await Promise.all(queues.map((q) => q.flush(timeoutMs)));
-      return !results.includes(false);
-    },
-    get agentId() {
-      return agentId;
-    },
-    get runningTasks() {
-      return runner?.running ?? 0;
-    },
-    get queuedTasks() {
-      return runner?.queued ?? 0;
-    },
-  };
+  return new AgentInstance(options);
 }

@@ -1,5 +1,5 @@
 import type { ResolvedRetry } from './config.js';
-import { classifyStatus } from './http-outcome.js';
+import { checkAnswer } from './http-outcome.js';
 import { ReportQueue } from './report-queue.js';
 import type { ReportTransport } from './report-transport.js';
 import type { Logger, TaskErrorBody, TaskReport } from './types.js';
@@ -29,7 +29,7 @@ export class AgentKitReporter {
       logger,
       async send({ taskId, report }, signal, timeoutMs) {
         const { status, retryAfter, body } = await transport.post(`/v1/tasks/${encodeURIComponent(taskId)}/reports`, report, signal, timeoutMs);
-        classifyStatus(`AgentKit task report ${report.status}`, status, retryAfter, body);
+        checkAnswer(`AgentKit task report ${report.status}`, status, retryAfter, body);
       },
     });
   }

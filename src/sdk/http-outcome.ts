@@ -1,4 +1,6 @@
-/** A failure worth retrying: network error, timeout, 5xx, 408 or 429. */
+import { classifyStatus, retryAfterMs } from '../net/http-outcome.js';
+
+/** A failure worth retrying: network error, timeout, 408, 425, 429 or 5xx. */
 export class TransientHttpError extends Error {
   constructor(
     message: string,
@@ -32,15 +34,6 @@ export class PermanentHttpError extends Error {
   }
 }
 
-/** Reads `Retry-After` (seconds or an HTTP date) as ms; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 /** Short text of an error body for logs: FastAPI's `detail` or problem+json's `title: detail`. */
 export function describeBody(body: unknown): string {
   if (body && typeof body === 'object') {
@@ -53,22 +46,22 @@ export function describeBody(body: unknown): string {
 }
 
 /**
- * Turns one HTTP exchange into success (returns) or the matching error (throws): 2xx is
- * success; 5xx, 408 and 429 are transient; 404 is not-found; any other status is permanent.
+ * Returns on 2xx, else throws the error that says what to do next, by the answer's class (see
+ * src/net/http-outcome.ts, which the delivery worker reads answers with too): transient, not
+ * found (the SDK bounds how long it retries a 404), or permanent.
  */
-export function classifyStatus(what: string, status: number, retryAfter: string | null, body: unknown): void {
-  if (status >= 200 && status < 300) return;
+export function checkAnswer(what: string, status: number, retryAfter: string | null, body: unknown): void {
+  const answer = classifyStatus(status);
+  if (answer === 'success') return;
   const text = `${what}: HTTP ${status}${describeBody(body) ? ` (${describeBody(body)})` : ''}`;
-  if (status >= 500 || status === 429 || status === 408) {
-    throw new TransientHttpError(text, status, retryAfterMs(retryAfter));
-  }
-  if (status === 404) throw new NotFoundHttpError(text);
+  if (answer === 'retry') throw new TransientHttpError(text, status, retryAfterMs(retryAfter, Date.now()) ?? undefined);
+  if (answer === 'not-found') throw new NotFoundHttpError(text);
   throw new PermanentHttpError(text, status, body);
 }
 
-/** {@link classifyStatus} of a fetch `Response`. */
-export function classifyResponse(what: string, response: Response, body: unknown): void {
-  classifyStatus(what, response.status, response.headers.get('retry-after'), body);
+/** {@link checkAnswer} of a fetch `Response`. */
+export function checkResponse(what: string, response: Response, body: unknown): void {
+  checkAnswer(what, response.status, response.headers.get('retry-after'), body);
 }
 
 /** Wraps an error thrown by fetch itself (connection refused, reset, attempt timeout). */

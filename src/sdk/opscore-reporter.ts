@@ -1,5 +1,5 @@
 import type { ResolvedRetry } from './config.js';
-import { classifyStatus } from './http-outcome.js';
+import { checkAnswer } from './http-outcome.js';
 import { ReportQueue } from './report-queue.js';
 import type { ReportTransport } from './report-transport.js';
 import type { AgentState, AgentStateUpdate, Logger } from './types.js';
@@ -22,7 +22,7 @@ export class OpsCoreReporter {
         await gate();
         const path = `/v1/opscore/agent/${encodeURIComponent(payload.agentId)}/state`;
         const { status, retryAfter, body } = await transport.post(path, payload, signal, timeoutMs);
-        classifyStatus(`Ops-Core state ${payload.state}`, status, retryAfter, body);
+        checkAnswer(`Ops-Core state ${payload.state}`, status, retryAfter, body);
         logger.debug({ state: payload.state, details: payload.details }, 'State reported to Ops-Core');
       },
     });

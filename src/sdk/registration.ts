@@ -1,7 +1,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import type { AgentKitClient } from '@agentkit/client';
 import type { ResolvedConfig } from './config.js';
-import { PermanentHttpError, TransientHttpError, classifyResponse, describeBody, networkError } from './http-outcome.js';
+import { PermanentHttpError, TransientHttpError, checkResponse, describeBody, networkError } from './http-outcome.js';
 import type { AgentRegistrationRequest, Logger, RegisteredAgent } from './types.js';
 
 /** AgentKit refused the registration (or never answered within the retry budget). */
@@ -51,7 +51,7 @@ export async function registerAgent(
       }
       const { data, error, response } = outcome;
       try {
-        classifyResponse('Registration with AgentKit', response, error ?? data);
+        checkResponse('Registration with AgentKit', response, error ?? data);
       } catch (err) {
         if (err instanceof TransientHttpError) throw err;
         const status = err instanceof PermanentHttpError ? err.status : response.status;

@@ -35,6 +35,19 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The wait a receiver asked for (Retry-After), ms, when it asked. */
+function serverDelay(error: Error): number | undefined {
+  return error instanceof TransientHttpError ? error.retryAfterMs : undefined;
+}
+
+/**
+ * The backoff before the retry after `retriesConsumed` retries, as p-retry computes it with this
+ * queue's options (factor 2, randomized over [1, 2)): what a Retry-After is compared with.
+ */
+export function backoffMs(retry: Pick<ResolvedRetry, 'minDelayMs' | 'maxDelayMs'>, retriesConsumed: number, random = Math.random): number {
+  return Math.min(retry.maxDelayMs, Math.round((random() + 1) * retry.minDelayMs * 2 ** retriesConsumed));
+}
+
 /**
  * Sends reports one at a time, in the order they were pushed, each retried (p-retry) until it
  * is accepted, refused for good, or its retry budget runs out. A report that is given up is
@@ -192,6 +205,9 @@ export class ReportQueue<T> {
         randomize: true,
         maxRetryTime: retry.retryForMs,
         signal: closed,
+        // An answer with Retry-After is waited for in onFailedAttempt (the longer of it and the
+        // backoff), so p-retry must not add its own delay on top: such a retry is not consumed.
+        shouldConsumeRetry: ({ error }) => serverDelay(error) === undefined,
         shouldRetry: ({ error }) => {
           if (error instanceof NotFoundHttpError) {
             firstNotFoundAt ??= Date.now();
@@ -199,16 +215,15 @@ export class ReportQueue<T> {
           }
           return error instanceof TransientHttpError;
         },
-        onFailedAttempt: async ({ error, attemptNumber }) => {
+        onFailedAttempt: async ({ error, attemptNumber, retriesConsumed }) => {
           const fields = { target, report: entry.label, attempt: attemptNumber, err: error.message };
           if (error instanceof NotFoundHttpError) {
             logger.warn(fields, `${target} does not know the agent yet; retrying`);
           } else {
             logger.warn(fields, `Report to ${target} failed; retrying`);
           }
-          if (error instanceof TransientHttpError && error.retryAfterMs !== undefined) {
-            await sleep(Math.min(error.retryAfterMs, retry.maxRetryAfterMs), closed);
-          }
+          const asked = serverDelay(error);
+          if (asked !== undefined) await sleep(Math.max(Math.min(asked, retry.maxRetryAfterMs), backoffMs(retry, retriesConsumed)), closed);
         },
       },
     );

@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 
-/** What a report's receiver answered: enough for `classifyStatus`. */
+/** What a report's receiver answered: enough for `checkAnswer`. */
 export interface PostedReport {
   status: number;
   /** The `Retry-After` header, when there is one. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { WebhookSignatureError, type Problem, type TaskAcceptance, type WebhookVerifier } from '@agentkit/client';
+import { problemBody } from '../net/problem.js';
 import type { EnvelopeCheck } from './envelope-validator.js';
 import type { TaskRunner } from './task-runner.js';
 import type { Logger } from './types.js';
@@ -17,16 +18,15 @@ export interface TaskEndpointOptions {
   logger: Logger;
 }
 
-type ProblemFields = Omit<Problem, 'instance' | 'requestId'>;
-
 function send(res: ServerResponse, status: number, body: unknown, type = 'application/json', headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
-function sendProblem(req: IncomingMessage, res: ServerResponse, problem: ProblemFields, headers: Record<string, string> = {}): void {
-  send(res, problem.status, { ...problem, instance: (req.url ?? '').split('?')[0] }, 'application/problem+json', headers);
+/** A problem+json answer (src/net/problem.ts): `status`, and a `slug`, `title`, `detail` or `errors` where the default does not fit. */
+function sendProblem(req: IncomingMessage, res: ServerResponse, status: number, problem: Partial<Problem> & { slug?: string } = {}, headers: Record<string, string> = {}): void {
+  send(res, status, problemBody(status, undefined, { ...problem, instance: (req.url ?? '').split('?')[0] }), 'application/problem+json', headers);
 }
 
 class BodyTooLarge extends Error {}
@@ -68,12 +68,7 @@ export function createTaskEndpoint(options: TaskEndpointOptions): RequestListene
   async function deliver(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      return sendProblem(req, res, {
-        type: 'urn:agentkit:problem:unsupported-media-type',
-        title: 'Unsupported media type',
-        status: 415,
-        detail: `Content-Encoding "${encoding}" is not accepted: send the body as it was signed`,
-      });
+      return sendProblem(req, res, 415, { detail: `Content-Encoding "${encoding}" is not accepted: send the body as it was signed` });
     }
     let raw: Buffer;
     try {
@@ -81,51 +76,42 @@ export function createTaskEndpoint(options: TaskEndpointOptions): RequestListene
     } catch (err) {
       if (!(err instanceof BodyTooLarge)) throw err;
       res.setHeader('connection', 'close');
-      return sendProblem(req, res, { type: 'urn:agentkit:problem:payload-too-large', title: 'Payload too large', status: 413, detail: `At most ${options.maxBodyBytes} bytes` });
+      return sendProblem(req, res, 413, { detail: `At most ${options.maxBodyBytes} bytes` });
     }
     if (runner.stopping) {
-      return sendProblem(req, res, { type: 'urn:agentkit:problem:unavailable', title: 'Agent is stopping', status: 503 }, { 'retry-after': '5' });
+      return sendProblem(req, res, 503, { title: 'Agent is stopping' }, { 'retry-after': '5' });
     }
     let verifier: WebhookVerifier;
     try {
       verifier = await options.verifier();
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
-      return sendProblem(req, res, { type: 'urn:agentkit:problem:unavailable', title: 'Agent is not registered yet', status: 503, detail }, { 'retry-after': '5' });
+      return sendProblem(req, res, 503, { title: 'Agent is not registered yet', detail }, { 'retry-after': '5' });
     }
     try {
       verifier.verify(raw, req.headers);
     } catch (err) {
       if (!(err instanceof WebhookSignatureError)) throw err;
       logger.warn({ reason: err.reason, webhookId: req.headers['webhook-id'] }, 'Task delivery refused: bad signature');
-      return sendProblem(req, res, { type: 'urn:agentkit:problem:bad-signature', title: 'Invalid signature', status: 401, detail: err.message });
+      return sendProblem(req, res, 401, { slug: 'bad-signature', title: 'Invalid signature', detail: err.message });
     }
 
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
-      return sendProblem(req, res, {
-        type: 'urn:agentkit:problem:validation',
-        title: 'Request validation failed',
-        status: 400,
-        detail: 'The body is not valid JSON',
-        errors: [{ path: '/body', message: 'must be valid JSON' }],
-      });
+      return sendProblem(req, res, 400, { detail: 'The body is not valid JSON', errors: [{ path: '/body', message: 'must be valid JSON' }] });
     }
     const check = options.validate(body);
     if (!check.ok) {
       const detail = check.issues.map((i) => `${i.path} ${i.message}`).join('; ');
       logger.warn({ issues: check.issues }, 'Task delivery refused: body does not match TaskEnvelope');
-      return sendProblem(req, res, { type: 'urn:agentkit:problem:validation', title: 'Request validation failed', status: 400, detail, errors: check.issues });
+      return sendProblem(req, res, 400, { detail, errors: check.issues });
     }
     const { envelope } = check;
     const agentId = options.agentId();
     if (agentId !== undefined && envelope.agentId !== agentId) {
-      return sendProblem(req, res, {
-        type: 'urn:agentkit:problem:validation',
-        title: 'Request validation failed',
-        status: 400,
+      return sendProblem(req, res, 400, {
         detail: `This is agent ${agentId}; the task is for agent ${envelope.agentId}`,
         errors: [{ path: '/body/agentId', message: `must be ${agentId}` }],
       });
@@ -141,10 +127,10 @@ export function createTaskEndpoint(options: TaskEndpointOptions): RequestListene
     const path = (req.url ?? '/').split('?')[0];
     if (path === options.taskPath) {
       if (req.method === 'POST') return deliver(req, res);
-      return sendProblem(req, res, { type: 'urn:agentkit:problem:method-not-allowed', title: 'Method not allowed', status: 405, detail: `${req.method} is not served here; deliveries are POSTed` }, { allow: 'POST' });
+      return sendProblem(req, res, 405, { detail: `${req.method} is not served here; deliveries are POSTed` }, { allow: 'POST' });
     }
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, 200, { status: 'ok' });
-    sendProblem(req, res, { type: 'urn:agentkit:problem:not-found', title: 'Not found', status: 404, detail: `${req.method} ${path} is not served by this agent` });
+    sendProblem(req, res, 404, { detail: `${req.method} ${path} is not served by this agent` });
   }
 
   return (req, res) => {
@@ -152,7 +138,7 @@ export function createTaskEndpoint(options: TaskEndpointOptions): RequestListene
       .then(() => route(req, res))
       .catch((err: unknown) => {
         logger.error({ err: err instanceof Error ? err.message : String(err) }, 'Task endpoint failed');
-        if (!res.headersSent) sendProblem(req, res, { type: 'urn:agentkit:problem:internal', title: 'Internal error', status: 500 });
+        if (!res.headersSent) sendProblem(req, res, 500);
         else res.destroy();
       });
   };

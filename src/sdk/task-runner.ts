@@ -1,7 +1,7 @@
 import type { Logger, TaskContext, TaskEnvelope, TaskErrorBody, TaskHandlers } from './types.js';
 
-/** A task the runner knows about, from acceptance to its end. */
-export interface TaskRecord {
+/** A task this agent accepted, in memory, from acceptance to its end. */
+export interface RunningTask {
   readonly envelope: TaskEnvelope;
   readonly deadline: Date | null;
   readonly controller: AbortController;
@@ -17,10 +17,10 @@ export interface TaskRecord {
 
 /** What the runner tells the agent; the agent turns these into reports. */
 export interface TaskEvents {
-  started(task: TaskRecord): void;
-  progress(task: TaskRecord, percent: number, message: string | undefined): void;
-  finished(task: TaskRecord, result: unknown): void;
-  failed(task: TaskRecord, error: TaskErrorBody): void;
+  started(task: RunningTask): void;
+  progress(task: RunningTask, percent: number, message: string | undefined): void;
+  finished(task: RunningTask, result: unknown): void;
+  failed(task: RunningTask, error: TaskErrorBody): void;
   /** Nothing runs and nothing waits. */
   idle(): void;
 }
@@ -57,7 +57,7 @@ function errorBody(err: unknown): TaskErrorBody {
 }
 
 /** Error body for an abort: the deadline passed (`timeout`) or the agent is stopping (`shutdown`). */
-function abortBody(task: TaskRecord): TaskErrorBody {
+function abortBody(task: RunningTask): TaskErrorBody {
   const reason: unknown = task.controller.signal.reason;
   if (reason instanceof DOMException && reason.name === 'TimeoutError') {
     return { code: 'timeout', message: `The task did not end before its deadline (${task.deadline?.toISOString() ?? 'none'})` };
@@ -77,9 +77,9 @@ function asJson(result: unknown): unknown {
  */
 export class TaskRunner {
   readonly #options: TaskRunnerOptions;
-  readonly #live = new Map<string, TaskRecord>();
+  readonly #live = new Map<string, RunningTask>();
   readonly #remembered = new Set<string>();
-  #waiting: TaskRecord[] = [];
+  #waiting: RunningTask[] = [];
   #running = 0;
   #stopping = false;
   #onDrained: Array<() => void> = [];
@@ -107,7 +107,7 @@ export class TaskRunner {
     this.#remember(taskId);
 
     const log = this.#options.logger;
-    const task: TaskRecord = {
+    const task: RunningTask = {
       envelope,
       deadline: deadlineOf(envelope),
       controller: new AbortController(),
@@ -178,13 +178,13 @@ export class TaskRunner {
   }
 
   /** Emits the task's outcome unless it already has one. */
-  #outcome(task: TaskRecord, emit: () => void): void {
+  #outcome(task: RunningTask, emit: () => void): void {
     if (task.hasOutcome) return;
     task.hasOutcome = true;
     emit();
   }
 
-  #aborted(task: TaskRecord): void {
+  #aborted(task: RunningTask): void {
     const body = abortBody(task);
     if (task.phase === 'queued') {
       this.#waiting = this.#waiting.filter((t) => t !== task);
@@ -215,7 +215,7 @@ export class TaskRunner {
     }
   }
 
-  #start(task: TaskRecord): void {
+  #start(task: RunningTask): void {
     const { envelope } = task;
     const handler = this.#options.handlers[envelope.task_name]!;
     task.phase = 'running';
@@ -275,12 +275,12 @@ export class TaskRunner {
       .finally(() => this.#release(task));
   }
 
-  #clearTimers(task: TaskRecord): void {
+  #clearTimers(task: RunningTask): void {
     for (const t of task.timers) clearTimeout(t);
     task.timers = [];
   }
 
-  #release(task: TaskRecord): void {
+  #release(task: RunningTask): void {
     if (task.released) return;
     task.released = true;
     task.phase = 'done';

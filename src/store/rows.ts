@@ -1,6 +1,12 @@
-import type { AgentRecord, DeliveryAttempt, DeliveryRecord, TaskRecord } from '../types.js';
+import type { AgentDetails, AgentRecord } from '../domain/agent.js';
+import type { DeliveryAttempt, DeliveryRecord, NewDelivery } from '../domain/delivery.js';
+import type { TaskRecord } from '../domain/task.js';
 
-/** Row shapes as SQL returns them (snake_case), and their mapping to records. */
+/**
+ * Row shapes as both stores' SQL returns them (snake_case; the schemas keep the same column names
+ * and encodings: times as ISO text, JSON as text, epoch ms as integers), and their mapping to and
+ * from the domain's records.
+ */
 export interface AgentRow {
   seq: number;
   agent_id: string;
@@ -84,9 +90,53 @@ export function toAgent(row: AgentRow): AgentRecord {
   };
 }
 
-/** `result` is stored as JSON text of `{ "value": ... }` so that a JSON null result is kept. */
-export function encodeResult(hasResult: boolean, result: unknown): string | null {
-  return hasResult ? JSON.stringify({ value: result ?? null }) : null;
+/** `result` is stored as JSON text of `{ "value": ... }` so that a JSON null result is kept; no result is NULL. */
+export function encodeResult(result: unknown): string | null {
+  return result === undefined ? null : JSON.stringify({ value: result });
+}
+
+/** JSON text of a value that may be null (NULL then). */
+export const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/**
+ * The columns a task's life changes (status, progress, message, result, error, times), in this
+ * order, as the stores write them after a domain rule decided the new task.
+ */
+export const TASK_STATE_COLUMNS = ['status', 'progress', 'message', 'result', 'error', 'updated_at', 'delivered_at', 'finished_at'] as const;
+
+/** The values of {@link TASK_STATE_COLUMNS} for `task`. */
+export function taskStateValues(task: TaskRecord): unknown[] {
+  return [task.status, task.progress, task.message, encodeResult(task.result), jsonOrNull(task.error), task.updatedAt, task.deliveredAt, task.finishedAt];
+}
+
+/** The values of the columns a new task is inserted with, in {@link NEW_TASK_COLUMNS}' order. */
+export const NEW_TASK_COLUMNS = [
+  'task_id', 'agent_id', 'task_name', 'parameters', 'opscore_session_id', 'opscore_task_id', 'timeout_seconds', 'opscore_message',
+  'deadline', 'status', 'created_at', 'updated_at', 'idempotency_key', 'request_hash',
+] as const;
+
+export function newTaskValues(t: TaskRecord, idempotencyKey: string | null, requestHash: string): unknown[] {
+  return [
+    t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId, t.timeoutSeconds, jsonOrNull(t.opscoreMessage),
+    t.deadline, t.status, t.createdAt, t.updatedAt, idempotencyKey, requestHash,
+  ];
+}
+
+/** The columns a new delivery is inserted with (status `pending`, no attempts yet), in {@link newDeliveryValues}' order. */
+export const NEW_DELIVERY_COLUMNS = [
+  'delivery_id', 'webhook_id', 'kind', 'event_type', 'agent_id', 'task_id', 'target_url', 'payload', 'order_key',
+  'next_attempt_at', 'expires_at', 'created_at', 'updated_at',
+] as const;
+
+export function newDeliveryValues(d: NewDelivery): unknown[] {
+  return [d.deliveryId, d.webhookId, d.kind, d.eventType, d.agentId, d.taskId, d.targetUrl, d.payload, d.orderKey, d.nextAttemptAt, d.expiresAt, d.createdAt, d.createdAt];
+}
+
+/** The columns an agent's registration writes, in {@link agentValues}' order. */
+export const AGENT_COLUMNS = ['agent_name', 'version', 'capabilities', 'contact_endpoint', 'metadata'] as const;
+
+export function agentValues(a: AgentDetails): unknown[] {
+  return [a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata)];
 }
 
 export function toTask(row: TaskRow): TaskRecord {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransientHttpError } from '../../src/sdk/http-outcome.js';
-import { ReportQueue } from '../../src/sdk/report-queue.js';
+import { backoffMs, ReportQueue } from '../../src/sdk/report-queue.js';
 import { createReportTransport } from '../../src/sdk/report-transport.js';
 import { captureLogger } from './support/harness.js';
 
@@ -55,6 +55,49 @@ describe('ReportQueue', () => {
     release();
     expect(await queue.flush(2_000)).toBe(true);
     expect(sent).toEqual(['first', 'A 50%']);
+  });
+});
+
+describe('ReportQueue and Retry-After', () => {
+  /** A queue whose first send fails as a 429 with Retry-After `retryAfterMs`; records when each send began. */
+  function throttledOnce(retryAfterMs: number, backoff: number) {
+    const at: number[] = [];
+    const queue = new ReportQueue<string>({
+      target: 'test',
+      // maxDelayMs = minDelayMs: the backoff before the first retry is exactly `backoff`.
+      retry: { ...retry, minDelayMs: backoff, maxDelayMs: backoff, maxRetryAfterMs: 60_000, retryForMs: 60_000 },
+      logger: captureLogger(),
+      async send() {
+        at.push(performance.now());
+        if (at.length === 1) throw new TransientHttpError('HTTP 429', 429, retryAfterMs);
+      },
+    });
+    return { queue, at };
+  }
+
+  it('when Retry-After asks for longer than the backoff, then the retry waits Retry-After, not the two added up', async () => {
+    const { queue, at } = throttledOnce(1500, 1000);
+    queue.push('r', 'r');
+    expect(await queue.flush(10_000)).toBe(true);
+    const waited = at[1]! - at[0]!;
+    expect(waited).toBeGreaterThanOrEqual(1450);
+    expect(waited).toBeLessThan(2200); // Retry-After plus backoff would be 2500
+  });
+
+  it('when Retry-After asks for less than the backoff, then the retry waits the backoff', async () => {
+    const { queue, at } = throttledOnce(800, 1000);
+    queue.push('r', 'r');
+    expect(await queue.flush(10_000)).toBe(true);
+    const waited = at[1]! - at[0]!;
+    expect(waited).toBeGreaterThanOrEqual(950);
+    expect(waited).toBeLessThan(1500); // Retry-After plus backoff would be 1800
+  });
+
+  it('when computed, then the backoff doubles per retry, is randomized over [1, 2) and capped', () => {
+    const r = { minDelayMs: 100, maxDelayMs: 1000 };
+    expect(backoffMs(r, 0, () => 0)).toBe(100);
+    expect(backoffMs(r, 2, () => 0.5)).toBe(600);
+    expect(backoffMs(r, 5, () => 0)).toBe(1000);
   });
 });
 

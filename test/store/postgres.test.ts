@@ -6,7 +6,9 @@ import { openStore } from '../../src/store/index.js';
 import { parsePostgresUrl, redactUrl } from '../../src/store/postgres/connection.js';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { BEGIN_ORDERED_WALK_SQL, claimSql, PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { NewDelivery, Store, TaskRecord } from '../../src/store/types.js';
+import type { NewDelivery } from '../../src/domain/delivery.js';
+import type { TaskRecord } from '../../src/domain/task.js';
+import type { Store } from '../../src/store/types.js';
 import { freshSchema, PG_BASE_URL, type TestSchema } from '../support/postgres.js';
 import { type StoreHarness, storeSuite } from './store-suite.js';
 
@@ -149,7 +151,7 @@ describe('PostgreSQL store with several processes', () => {
             await s.registerAgent({ agent: agent(id), candidateSecret: 's', rotateSecret: false, notification: lifecycle(id, 'REGISTER'), now: iso(T0) });
             events.push('REGISTER');
           } else {
-            await s.deregisterAgent({ agentId: id, notification: () => lifecycle(id, 'DEREGISTER'), failedTaskReport: () => null, now: iso(T0) });
+            await s.deregisterAgent({ agentId: id, notification: () => lifecycle(id, 'DEREGISTER'), failureReport: () => null, now: iso(T0) });
             events.push('DEREGISTER');
           }
         }
@@ -174,7 +176,7 @@ describe('PostgreSQL store with several processes', () => {
       // A stream of dispatches, with the deregistration starting in the middle of it.
       const dispatches = Array.from({ length: 10 }, (_, i) => dispatch(i));
       await dispatches[0];
-      const leaving = b.deregisterAgent({ agentId: id, notification: () => null, failedTaskReport: () => null, now: iso(T0) });
+      const leaving = b.deregisterAgent({ agentId: id, notification: () => null, failureReport: () => null, now: iso(T0) });
       for (let i = 10; i < 40; i++) dispatches.push(dispatch(i));
       const outcomes = (await Promise.all(dispatches)).map((r) => r.outcome);
       expect(await leaving).not.toBeNull();
@@ -235,7 +237,7 @@ describe('PostgreSQL store with several processes', () => {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM tasks WHERE task_id = $1 FOR UPDATE', [t.taskId]);
       const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-      const recording = store.recordAttempt(delivery.deliveryId, 'A', { attempt: 1, at: iso(T0 + 5), statusCode: 202, latencyMs: 5, error: null }, { outcome: 'succeeded' });
+      const recording = store.recordAttempt(delivery.deliveryId, 'A', { attempt: 1, at: iso(T0 + 5), statusCode: 202, latencyMs: 5, error: null }, { outcome: 'succeeded' }, () => null);
       // Wait until the recording statement is blocked by the holder.
       for (let i = 0; ; i++) {
         const waiting = await prober.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [holderPid]);

@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newDeliveryIds } from '../../src/domain/ids.js';
 import { InvalidCursorError } from '../../src/store/cursor.js';
-import type { AgentDetails, DeliveryRecord, NewDelivery, Store, TaskRecord } from '../../src/store/types.js';
+import type { AgentDetails } from '../../src/domain/agent.js';
+import type { DeliveryRecord, FailureReport, NewDelivery } from '../../src/domain/delivery.js';
+import type { TaskRecord } from '../../src/domain/task.js';
+import type { Store } from '../../src/store/types.js';
 
 /**
  * One database for one test: `open()` gives a migrated handle on it (call it again for a
@@ -14,8 +17,14 @@ export interface StoreHarness {
 }
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
+/** A failure that reports nothing to Ops-Core. */
+const noReport: FailureReport = () => null;
 const iso = (ms: number) => new Date(ms).toISOString();
 const LEASE = 60_000;
+
+async function taskCount(store: Store): Promise<number> {
+  return Object.values((await store.counts()).tasks).reduce((a, b) => a + b, 0);
+}
 
 function agentDetails(agentId: string, over: Partial<AgentDetails> = {}): AgentDetails {
   return {
@@ -155,7 +164,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a1');
         await store.migrate();
         await expect(store.ping()).resolves.toBeUndefined();
-        expect(await store.countAgents()).toBe(1);
+        expect((await store.counts()).agents).toBe(1);
       });
     });
 
@@ -170,7 +179,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect(await store.getAgentContact('a1')).toEqual({ contactEndpoint: 'http://127.0.0.1:9/a1', signingSecret: 'whsec_first' });
         const d = await store.getDelivery(note.deliveryId);
         expect(d).toMatchObject({ ...note, status: 'pending', attempts: 0, retryBase: 0, lastStatusCode: null, lastError: null, attemptLog: [] });
-        expect(await store.countAgents()).toBe(1);
+        expect((await store.counts()).agents).toBe(1);
       });
 
       it('when the agent registers again, then it is updated, keeps its secret and first registration time, and notifies again', async () => {
@@ -190,7 +199,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect((await store.listAgents({ limit: 10 }, { capability: 'echo' })).items).toEqual([]);
         expect((await store.listAgents({ limit: 10 }, { capability: 'other' })).items.map((a) => a.agentId)).toEqual(['a1']);
         expect((await allDeliveries()).map((d) => d.eventType)).toEqual(['REGISTER', 'REGISTER']);
-        expect(await store.countAgents()).toBe(1);
+        expect((await store.counts()).agents).toBe(1);
       });
 
       it('when the secret is rotated, then the new secret is issued and used', async () => {
@@ -255,7 +264,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
 
     describe('deregisterAgent', () => {
       it('when the agent is unknown, then null comes back and nothing is queued', async () => {
-        const res = await store.deregisterAgent({ agentId: 'nobody', notification: () => lifecycle('nobody', 'DEREGISTER'), failedTaskReport: stateReport, now: iso(T0) });
+        const res = await store.deregisterAgent({ agentId: 'nobody', notification: () => lifecycle('nobody', 'DEREGISTER'), failureReport: stateReport, now: iso(T0) });
         expect(res).toBeNull();
         expect(await allDeliveries()).toEqual([]);
       });
@@ -265,12 +274,12 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const queued1 = await dispatch('a1');
         const queued2 = await dispatch('a1');
         const running = await dispatch('a1');
-        await store.reportTask({ taskId: running.task.taskId, status: 'running', hasResult: false, now: iso(T0 + 1) });
+        await store.reportTask({ taskId: running.task.taskId, report: { status: 'running' }, hasResult: false, now: iso(T0 + 1) });
         await register('other');
         const otherTask = await dispatch('other');
 
         const now = iso(T0 + 10);
-        const res = await store.deregisterAgent({ agentId: 'a1', notification: (a) => lifecycle(a.agentId, 'DEREGISTER'), failedTaskReport: (t) => stateReport(t), now });
+        const res = await store.deregisterAgent({ agentId: 'a1', notification: (a) => lifecycle(a.agentId, 'DEREGISTER'), failureReport: (t) => stateReport(t), now });
         expect(res?.agent.agentId).toBe('a1');
         expect(res?.failedTasks.map((t) => t.taskId)).toEqual([queued1.task.taskId, queued2.task.taskId]);
         for (const t of res!.failedTasks) {
@@ -291,7 +300,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
 
       it('when the agent registers again after leaving, then it is a new agent with a new secret', async () => {
         await register('a1');
-        await store.deregisterAgent({ agentId: 'a1', notification: () => null, failedTaskReport: () => null, now: iso(T0 + 1) });
+        await store.deregisterAgent({ agentId: 'a1', notification: () => null, failureReport: () => null, now: iso(T0 + 1) });
         const again = await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 'whsec_second', rotateSecret: false, notification: null, now: iso(T0 + 2) });
         expect(again).toMatchObject({ created: true, issuedSecret: 'whsec_second', agent: { registeredAt: iso(T0 + 2) } });
       });
@@ -304,14 +313,14 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect(result).toEqual({ outcome: 'created', task });
         expect(await store.getTask(task.taskId)).toEqual(task);
         expect(await store.getDelivery(delivery.deliveryId)).toMatchObject({ ...delivery, status: 'pending', attempts: 0 });
-        expect(await store.countTasks()).toBe(1);
+        expect(await taskCount(store)).toBe(1);
         expect((await store.outboxDepth())['task.delivery']).toBe(1);
       });
 
       it('when the agent does not exist, then nothing is stored', async () => {
         const { result } = await dispatch('nobody');
         expect(result).toEqual({ outcome: 'agent-not-found' });
-        expect(await store.countTasks()).toBe(0);
+        expect(await taskCount(store)).toBe(0);
         expect(await allDeliveries()).toEqual([]);
       });
 
@@ -320,7 +329,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const first = await dispatch('a1', 'key-1', 'hash-A');
         const again = await dispatch('a1', 'key-1', 'hash-A');
         expect(again.result).toEqual({ outcome: 'replayed', task: first.task });
-        expect(await store.countTasks()).toBe(1);
+        expect(await taskCount(store)).toBe(1);
         expect((await allDeliveries()).length).toBe(1);
       });
 
@@ -328,7 +337,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a1', {}, false);
         await dispatch('a1', 'key-1', 'hash-A');
         expect((await dispatch('a1', 'key-1', 'hash-B')).result).toEqual({ outcome: 'idempotency-conflict' });
-        expect(await store.countTasks()).toBe(1);
+        expect(await taskCount(store)).toBe(1);
       });
 
       it('when the same key is used for another agent or no key is given, then new tasks are created', async () => {
@@ -338,13 +347,13 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect((await dispatch('a2', 'key-1')).result.outcome).toBe('created');
         expect((await dispatch('a1')).result.outcome).toBe('created');
         expect((await dispatch('a1')).result.outcome).toBe('created');
-        expect(await store.countTasks()).toBe(4);
+        expect(await taskCount(store)).toBe(4);
       });
 
       it('when the key was used before the agent left, then it still replays', async () => {
         await register('a1', {}, false);
         const first = await dispatch('a1', 'key-1', 'hash-A');
-        await store.deregisterAgent({ agentId: 'a1', notification: () => null, failedTaskReport: () => null, now: iso(T0 + 1) });
+        await store.deregisterAgent({ agentId: 'a1', notification: () => null, failureReport: () => null, now: iso(T0 + 1) });
         const again = await dispatch('a1', 'key-1', 'hash-A');
         expect(again.result.outcome).toBe('replayed');
         expect(again.result.outcome === 'replayed' && again.result.task.taskId).toBe(first.task.taskId);
@@ -357,7 +366,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a2', {}, false);
         const ids: string[] = [];
         for (let i = 0; i < 5; i++) ids.push((await dispatch(i % 2 === 0 ? 'a1' : 'a2')).task.taskId);
-        await store.reportTask({ taskId: ids[4]!, status: 'finished', hasResult: false, now: iso(T0 + 1) });
+        await store.reportTask({ taskId: ids[4]!, report: { status: 'finished' }, hasResult: false, now: iso(T0 + 1) });
         const p1 = await store.listTasks({ limit: 2 }, {});
         const p2 = await store.listTasks({ limit: 2, cursor: p1.nextCursor! }, {});
         const p3 = await store.listTasks({ limit: 2, cursor: p2.nextCursor! }, {});
@@ -371,15 +380,15 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
 
     describe('reportTask', () => {
       it('when the task is unknown, then not-found', async () => {
-        expect(await store.reportTask({ taskId: 'nope', status: 'running', hasResult: false, now: iso(T0) })).toEqual({ outcome: 'not-found' });
+        expect(await store.reportTask({ taskId: 'nope', report: { status: 'running' }, hasResult: false, now: iso(T0) })).toEqual({ outcome: 'not-found' });
       });
 
       it('when progress, then the result, are reported, then the task runs and finishes with them', async () => {
         await register('a1', {}, false);
         const { task } = await dispatch('a1');
-        const running = await store.reportTask({ taskId: task.taskId, status: 'running', progress: 40, message: 'working', hasResult: false, now: iso(T0 + 1) });
+        const running = await store.reportTask({ taskId: task.taskId, report: { status: 'running', progress: 40, message: 'working' }, hasResult: false, now: iso(T0 + 1) });
         expect(running).toMatchObject({ outcome: 'updated', task: { status: 'running', progress: 40, message: 'working', deliveredAt: iso(T0 + 1), finishedAt: null } });
-        const done = await store.reportTask({ taskId: task.taskId, status: 'finished', hasResult: true, result: { sum: 3, list: [null] }, now: iso(T0 + 2) });
+        const done = await store.reportTask({ taskId: task.taskId, report: { status: 'finished', result: { sum: 3, list: [null] } }, hasResult: true, now: iso(T0 + 2) });
         expect(done).toMatchObject({ outcome: 'updated', task: { status: 'finished', progress: 100, message: 'working', result: { sum: 3, list: [null] }, error: null, deliveredAt: iso(T0 + 1), finishedAt: iso(T0 + 2), updatedAt: iso(T0 + 2) } });
         expect((await store.getTask(task.taskId))?.result).toEqual({ sum: 3, list: [null] });
       });
@@ -387,32 +396,32 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when a null result is reported, then null is kept (not "no result")', async () => {
         await register('a1', {}, false);
         const { task } = await dispatch('a1');
-        await store.reportTask({ taskId: task.taskId, status: 'finished', hasResult: true, result: null, now: iso(T0 + 1) });
+        await store.reportTask({ taskId: task.taskId, report: { status: 'finished', result: null }, hasResult: true, now: iso(T0 + 1) });
         const stored = await store.getTask(task.taskId);
         expect(stored?.result).toBeNull();
         const other = (await dispatch('a1')).task;
-        await store.reportTask({ taskId: other.taskId, status: 'finished', hasResult: false, now: iso(T0 + 1) });
+        await store.reportTask({ taskId: other.taskId, report: { status: 'finished' }, hasResult: false, now: iso(T0 + 1) });
         expect((await store.getTask(other.taskId))?.result).toBeUndefined();
       });
 
       it('when a failure is reported without an error, then a default error is stored', async () => {
         await register('a1', {}, false);
         const { task } = await dispatch('a1');
-        const res = await store.reportTask({ taskId: task.taskId, status: 'failed', hasResult: false, now: iso(T0 + 1) });
+        const res = await store.reportTask({ taskId: task.taskId, report: { status: 'failed' }, hasResult: false, now: iso(T0 + 1) });
         expect(res).toMatchObject({ outcome: 'updated', task: { status: 'failed', error: { code: 'failed' }, finishedAt: iso(T0 + 1) } });
         const withError = (await dispatch('a1')).task;
-        const res2 = await store.reportTask({ taskId: withError.taskId, status: 'failed', error: { code: 'boom', message: 'it broke' }, hasResult: false, now: iso(T0 + 1) });
+        const res2 = await store.reportTask({ taskId: withError.taskId, report: { status: 'failed', error: { code: 'boom', message: 'it broke' } }, hasResult: false, now: iso(T0 + 1) });
         expect(res2.outcome === 'updated' && res2.task.error).toEqual({ code: 'boom', message: 'it broke' });
       });
 
       it('when the task already ended, then the same end is accepted unchanged and another end is a conflict', async () => {
         await register('a1', {}, false);
         const { task } = await dispatch('a1');
-        await store.reportTask({ taskId: task.taskId, status: 'finished', hasResult: true, result: 1, now: iso(T0 + 1) });
-        const same = await store.reportTask({ taskId: task.taskId, status: 'finished', hasResult: true, result: 2, now: iso(T0 + 2) });
+        await store.reportTask({ taskId: task.taskId, report: { status: 'finished', result: 1 }, hasResult: true, now: iso(T0 + 1) });
+        const same = await store.reportTask({ taskId: task.taskId, report: { status: 'finished', result: 2 }, hasResult: true, now: iso(T0 + 2) });
         expect(same).toMatchObject({ outcome: 'updated', task: { result: 1, finishedAt: iso(T0 + 1) } });
-        expect(await store.reportTask({ taskId: task.taskId, status: 'failed', hasResult: false, now: iso(T0 + 3) })).toMatchObject({ outcome: 'conflict', task: { status: 'finished' } });
-        expect(await store.reportTask({ taskId: task.taskId, status: 'running', hasResult: false, now: iso(T0 + 3) })).toMatchObject({ outcome: 'conflict' });
+        expect(await store.reportTask({ taskId: task.taskId, report: { status: 'failed' }, hasResult: false, now: iso(T0 + 3) })).toMatchObject({ outcome: 'conflict', task: { status: 'finished' } });
+        expect(await store.reportTask({ taskId: task.taskId, report: { status: 'running' }, hasResult: false, now: iso(T0 + 3) })).toMatchObject({ outcome: 'conflict' });
       });
     });
 
@@ -421,7 +430,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const first = lifecycle('a1', 'REGISTER');
         await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: first, now: iso(T0) });
         const second = lifecycle('a1', 'DEREGISTER');
-        await store.deregisterAgent({ agentId: 'a1', notification: () => second, failedTaskReport: () => null, now: iso(T0) });
+        await store.deregisterAgent({ agentId: 'a1', notification: () => second, failureReport: () => null, now: iso(T0) });
         await register('a2', {}, false);
         const task = await dispatch('a2');
 
@@ -429,7 +438,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect(claimed.map((d) => d.deliveryId).sort()).toEqual([first.deliveryId, task.delivery.deliveryId].sort());
         expect(await store.claimDeliveries(T0, 10, 'owner-A', T0 + LEASE)).toEqual([]);
 
-        await store.recordAttempt(first.deliveryId, 'owner-A', attemptAt(T0 + 5), { outcome: 'succeeded' });
+        await store.recordAttempt(first.deliveryId, 'owner-A', attemptAt(T0 + 5), { outcome: 'succeeded' }, noReport);
         const next = await store.claimDeliveries(T0 + 10, 10, 'owner-A', T0 + LEASE);
         expect(next.map((d) => d.deliveryId)).toEqual([second.deliveryId]);
       });
@@ -440,7 +449,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r1, now: iso(T0) });
         await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
         await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
-        await store.recordAttempt(r1.deliveryId, 'A', attemptAt(T0, 503, 'HTTP 503'), { outcome: 'retry', nextAttemptAt: T0 + 1000 });
+        await store.recordAttempt(r1.deliveryId, 'A', attemptAt(T0, 503, 'HTTP 503'), { outcome: 'retry', nextAttemptAt: T0 + 1000 }, noReport);
         expect(await store.claimDeliveries(T0 + 500, 10, 'A', T0 + LEASE)).toEqual([]);
         expect(await store.nextDueAt(T0 + 500)).toBe(T0);
         expect((await store.claimDeliveries(T0 + 1000, 10, 'A', T0 + LEASE)).map((d) => d.deliveryId)).toEqual([r1.deliveryId]);
@@ -451,7 +460,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const r2 = lifecycle('a1', 'REGISTER');
         await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
         const [first] = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
-        await store.recordAttempt(first!.deliveryId, 'A', attemptAt(T0, 410, 'HTTP 410'), { outcome: 'failed' });
+        await store.recordAttempt(first!.deliveryId, 'A', attemptAt(T0, 410, 'HTTP 410'), { outcome: 'failed' }, noReport);
         expect((await store.claimDeliveries(T0, 10, 'A', T0 + LEASE)).map((d) => d.deliveryId)).toEqual([r2.deliveryId]);
       });
 
@@ -533,7 +542,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when an attempt will be retried, then it is logged, the lease ends and the next attempt waits', async () => {
         await register('a1');
         const [d] = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
-        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0 + 1, 503, 'HTTP 503: busy'), { outcome: 'retry', nextAttemptAt: T0 + 5000 });
+        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0 + 1, 503, 'HTTP 503: busy'), { outcome: 'retry', nextAttemptAt: T0 + 5000 }, noReport);
         const after = await store.getDelivery(d!.deliveryId);
         expect(after).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 5000, lastStatusCode: 503, lastError: 'HTTP 503: busy', lastLatencyMs: 12.5, updatedAt: iso(T0 + 1) });
         expect(after?.attemptLog).toEqual([{ attempt: 1, at: iso(T0 + 1), statusCode: 503, latencyMs: 12.5, error: 'HTTP 503: busy' }]);
@@ -547,10 +556,10 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const { delivery, task } = await dispatch('a1');
         await store.claimDeliveries(T0, 10, 'A', T0 + 1000);
         await other.claimDeliveries(T0 + 2000, 10, 'B', T0 + LEASE);
-        await store.recordAttempt(delivery.deliveryId, 'A', attemptAt(T0 + 2500), { outcome: 'succeeded' });
+        await store.recordAttempt(delivery.deliveryId, 'A', attemptAt(T0 + 2500), { outcome: 'succeeded' }, noReport);
         expect(await store.getDelivery(delivery.deliveryId)).toMatchObject({ status: 'pending', attempts: 0, attemptLog: [] });
         expect((await store.getTask(task.taskId))?.status).toBe('queued');
-        await other.recordAttempt(delivery.deliveryId, 'B', attemptAt(T0 + 2600), { outcome: 'succeeded' });
+        await other.recordAttempt(delivery.deliveryId, 'B', attemptAt(T0 + 2600), { outcome: 'succeeded' }, noReport);
         expect(await store.getDelivery(delivery.deliveryId)).toMatchObject({ status: 'succeeded', attempts: 1 });
         expect(await store.getTask(task.taskId)).toMatchObject({ status: 'delivered', deliveredAt: iso(T0 + 2600) });
       });
@@ -559,10 +568,10 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a1', {}, false);
         const a = await dispatch('a1');
         const b = await dispatch('a1');
-        await store.reportTask({ taskId: b.task.taskId, status: 'finished', hasResult: false, now: iso(T0 + 1) });
+        await store.reportTask({ taskId: b.task.taskId, report: { status: 'finished' }, hasResult: false, now: iso(T0 + 1) });
         await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
-        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0 + 2), { outcome: 'succeeded' });
-        await store.recordAttempt(b.delivery.deliveryId, 'A', attemptAt(T0 + 2), { outcome: 'succeeded' });
+        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0 + 2), { outcome: 'succeeded' }, noReport);
+        await store.recordAttempt(b.delivery.deliveryId, 'A', attemptAt(T0 + 2), { outcome: 'succeeded' }, noReport);
         expect(await store.getTask(a.task.taskId)).toMatchObject({ status: 'delivered', deliveredAt: iso(T0 + 2), updatedAt: iso(T0 + 2) });
         expect(await store.getTask(b.task.taskId)).toMatchObject({ status: 'finished', deliveredAt: iso(T0 + 1) });
         expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 0 });
@@ -572,12 +581,12 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a1', {}, false);
         const a = await dispatch('a1');
         const b = await dispatch('a1');
-        await store.reportTask({ taskId: b.task.taskId, status: 'running', hasResult: false, now: iso(T0 + 1) });
+        await store.reportTask({ taskId: b.task.taskId, report: { status: 'running' }, hasResult: false, now: iso(T0 + 1) });
         await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
         const error = { code: 'undeliverable', message: 'gave up' };
         const reportA = stateReport(a.task);
-        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0 + 2, 500, 'HTTP 500'), { outcome: 'failed', taskFailure: { error, report: reportA } });
-        await store.recordAttempt(b.delivery.deliveryId, 'A', attemptAt(T0 + 2, 500, 'HTTP 500'), { outcome: 'failed', taskFailure: { error, report: stateReport(b.task) } });
+        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0 + 2, 500, 'HTTP 500'), { outcome: 'failed', taskError: error }, () => reportA);
+        await store.recordAttempt(b.delivery.deliveryId, 'A', attemptAt(T0 + 2, 500, 'HTTP 500'), { outcome: 'failed', taskError: error }, () => stateReport(b.task));
         expect(await store.getTask(a.task.taskId)).toMatchObject({ status: 'failed', error, finishedAt: iso(T0 + 2) });
         expect((await store.getTask(b.task.taskId))?.status).toBe('running');
         expect(await store.getDelivery(a.delivery.deliveryId)).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 500 });
@@ -587,11 +596,11 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       });
 
       it('when the delivery is unknown or no longer pending, then recording does nothing', async () => {
-        await expect(store.recordAttempt('dlv_unknown', 'A', attemptAt(T0), { outcome: 'succeeded' })).resolves.toBeUndefined();
+        await expect(store.recordAttempt('dlv_unknown', 'A', attemptAt(T0), { outcome: 'succeeded' }, noReport)).resolves.toBeUndefined();
         await register('a1');
         const [d] = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
-        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0), { outcome: 'succeeded' });
-        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0 + 1, 500), { outcome: 'failed' });
+        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0), { outcome: 'succeeded' }, noReport);
+        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0 + 1, 500), { outcome: 'failed' }, noReport);
         expect(await store.getDelivery(d!.deliveryId)).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200 });
       });
     });
@@ -607,9 +616,9 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when a finished webhook is redelivered, then it is pending again with a fresh retry budget and its log kept', async () => {
         await register('a1');
         const [d] = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
-        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0, 503), { outcome: 'retry', nextAttemptAt: T0 + 10 });
+        await store.recordAttempt(d!.deliveryId, 'A', attemptAt(T0, 503), { outcome: 'retry', nextAttemptAt: T0 + 10 }, noReport);
         await store.claimDeliveries(T0 + 10, 10, 'A', T0 + LEASE);
-        await store.recordAttempt(d!.deliveryId, 'A', { ...attemptAt(T0 + 10, 400, 'HTTP 400') }, { outcome: 'failed' });
+        await store.recordAttempt(d!.deliveryId, 'A', { ...attemptAt(T0 + 10, 400, 'HTTP 400') }, { outcome: 'failed' }, noReport);
         const res = await store.redeliver(d!.deliveryId, T0 + 100, iso(T0 + 100));
         expect(res.outcome).toBe('requeued');
         const again = res.outcome === 'requeued' ? res.delivery : null;
@@ -617,7 +626,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect(again?.attemptLog.map((a) => a.statusCode)).toEqual([503, 400]);
         const [claimed] = await store.claimDeliveries(T0 + 100, 10, 'B', T0 + LEASE);
         expect(claimed?.deliveryId).toBe(d!.deliveryId);
-        await store.recordAttempt(d!.deliveryId, 'B', attemptAt(T0 + 101), { outcome: 'succeeded' });
+        await store.recordAttempt(d!.deliveryId, 'B', attemptAt(T0 + 101), { outcome: 'succeeded' }, noReport);
         expect((await store.getDelivery(d!.deliveryId))?.attemptLog.map((a) => a.attempt)).toEqual([1, 2, 3]);
       });
 
@@ -627,8 +636,8 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const b = await dispatch('a1');
         await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
         const error = { code: 'undeliverable', message: 'gave up' };
-        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0, 500), { outcome: 'failed', taskFailure: { error, report: null } });
-        await store.recordAttempt(b.delivery.deliveryId, 'A', attemptAt(T0, 500), { outcome: 'failed' });
+        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0, 500), { outcome: 'failed', taskError: error }, () => null);
+        await store.recordAttempt(b.delivery.deliveryId, 'A', attemptAt(T0, 500), { outcome: 'failed' }, noReport);
         expect(await store.redeliver(a.delivery.deliveryId, T0, iso(T0))).toMatchObject({ outcome: 'conflict', reason: expect.stringContaining('failed') });
         expect(await store.redeliver(b.delivery.deliveryId, T0, iso(T0))).toMatchObject({ outcome: 'requeued', delivery: { status: 'pending', retryBase: 1 } });
       });
@@ -637,12 +646,12 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a1', {}, false);
         const a = await dispatch('a1');
         await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
-        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0), { outcome: 'succeeded' });
-        await store.reportTask({ taskId: a.task.taskId, status: 'running', hasResult: false, now: iso(T0 + 1) });
+        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0), { outcome: 'succeeded' }, noReport);
+        await store.reportTask({ taskId: a.task.taskId, report: { status: 'running' }, hasResult: false, now: iso(T0 + 1) });
         expect(await store.redeliver(a.delivery.deliveryId, T0 + 2, iso(T0 + 2))).toMatchObject({ outcome: 'requeued' });
         await store.claimDeliveries(T0 + 2, 10, 'A', T0 + LEASE);
-        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0 + 3), { outcome: 'succeeded' });
-        await store.reportTask({ taskId: a.task.taskId, status: 'finished', hasResult: false, now: iso(T0 + 4) });
+        await store.recordAttempt(a.delivery.deliveryId, 'A', attemptAt(T0 + 3), { outcome: 'succeeded' }, noReport);
+        await store.reportTask({ taskId: a.task.taskId, report: { status: 'finished' }, hasResult: false, now: iso(T0 + 4) });
         expect(await store.redeliver(a.delivery.deliveryId, T0 + 5, iso(T0 + 5))).toMatchObject({ outcome: 'conflict', reason: expect.stringContaining('finished') });
       });
     });
@@ -653,7 +662,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a2');
         const t = await dispatch('a1');
         const [first] = await store.claimDeliveries(T0, 1, 'A', T0 + LEASE);
-        await store.recordAttempt(first!.deliveryId, 'A', attemptAt(T0), { outcome: 'succeeded' });
+        await store.recordAttempt(first!.deliveryId, 'A', attemptAt(T0), { outcome: 'succeeded' }, noReport);
         const p1 = await store.listDeliveries({ limit: 2 }, {});
         const p2 = await store.listDeliveries({ limit: 2, cursor: p1.nextCursor! }, {});
         expect([...p1.items, ...p2.items].map((d) => d.eventType)).toEqual(['TASK', 'REGISTER', 'REGISTER']);
@@ -672,7 +681,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const { task } = await dispatch('a1');
         await dispatch('a1');
         await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
-        await store.recordAttempt((await allDeliveries())[2]!.deliveryId, 'A', attemptAt(T0), { outcome: 'failed', taskFailure: { error: { message: 'x' }, report: stateReport(task) } });
+        await store.recordAttempt((await allDeliveries())[2]!.deliveryId, 'A', attemptAt(T0), { outcome: 'failed', taskError: { message: 'x' } }, () => stateReport(task));
         expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 2, 'task.delivery': 1, 'opscore.state': 1 });
       });
     });
@@ -689,10 +698,10 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const noDeadline = await dispatch('a1');
         await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
         for (const t of [delivered, running, finished, later, noDeadline]) {
-          await store.recordAttempt(t.delivery.deliveryId, 'A', attemptAt(T0 + 1), { outcome: 'succeeded' });
+          await store.recordAttempt(t.delivery.deliveryId, 'A', attemptAt(T0 + 1), { outcome: 'succeeded' }, noReport);
         }
-        await store.reportTask({ taskId: running.task.taskId, status: 'running', hasResult: false, now: iso(T0 + 2) });
-        await store.reportTask({ taskId: finished.task.taskId, status: 'finished', hasResult: true, result: 1, now: iso(T0 + 2) });
+        await store.reportTask({ taskId: running.task.taskId, report: { status: 'running' }, hasResult: false, now: iso(T0 + 2) });
+        await store.reportTask({ taskId: finished.task.taskId, report: { status: 'finished', result: 1 }, hasResult: true, now: iso(T0 + 2) });
         const error = { code: 'timeout', message: 'no outcome' };
         const ended = await store.expireOverdueTasks(iso(T0 + 5000), iso(T0 + 35_000), error, (t) => stateReport(t), 100);
         expect(ended.map((t) => t.taskId).sort()).toEqual([delivered.task.taskId, running.task.taskId].sort());

@@ -1,19 +1,10 @@
-import type { AgentRecord, Page, Store } from '../store/types.js';
-import type { AgentHostAllowlist } from './agent-hosts.js';
-import type { Clock } from './clock.js';
-import { invalid, notFound } from './errors.js';
-import { newAgentId, newSigningSecret } from './ids.js';
-import { lifecycleDelivery, taskErrorReport, type OpsCoreTargets } from './messages.js';
-
-export interface RegistrationRequest {
-  agentId?: string | undefined;
-  agentName: string;
-  version: string;
-  capabilities?: string[] | undefined;
-  contactEndpoint: string;
-  metadata?: Record<string, unknown> | undefined;
-  rotateSigningSecret?: boolean | undefined;
-}
+import type { Page, Store } from '../../store/types.js';
+import type { AgentRecord, RegistrationRequest } from '../agent.js';
+import type { AgentHostAllowlist } from '../agent-hosts.js';
+import type { Clock } from '../clock.js';
+import { invalid, notFound } from '../errors.js';
+import { newAgentId, newSigningSecret } from '../ids.js';
+import { failureReport, lifecycleDelivery, type OpsCoreTargets } from '../messages.js';
 
 export interface AgentUseCaseDeps {
   store: Store;
@@ -56,13 +47,13 @@ export class AgentUseCases {
     return { ...result, registerDeliveryId: notification?.deliveryId ?? null };
   }
 
-  /** Removes the agent, queues DEREGISTER, and ends its undelivered tasks. */
+  /** Removes the agent, queues DEREGISTER, and fails the tasks it has not taken. */
   async deregister(agentId: string): Promise<void> {
     const now = this.deps.clock.now();
     const result = await this.deps.store.deregisterAgent({
       agentId,
       notification: (agent) => lifecycleDelivery(this.deps.targets, 'DEREGISTER', agent, now),
-      failedTaskReport: (task) => taskErrorReport(this.deps.targets, task, task.error ?? { message: 'Agent deregistered' }, now),
+      failureReport: failureReport(this.deps.targets),
       now: now.toISOString(),
     });
     if (!result) throw notFound(`No agent with id ${agentId}`);

@@ -1,6 +1,7 @@
-import type { DeliveryFilter, DeliveryRecord, Page, Store } from '../store/types.js';
-import type { Clock } from './clock.js';
-import { conflict, notFound } from './errors.js';
+import type { DeliveryFilter, Page, Store } from '../../store/types.js';
+import type { Clock } from '../clock.js';
+import type { DeliveryRecord } from '../delivery.js';
+import { conflict, notFound } from '../errors.js';
 
 /** The delivery log and redelivery. */
 export class DeliveryUseCases {
@@ -8,6 +9,12 @@ export class DeliveryUseCases {
 
   list(limit: number, cursor: string | undefined, filter: DeliveryFilter): Promise<Page<DeliveryRecord>> {
     return this.deps.store.listDeliveries({ limit, cursor }, filter);
+  }
+
+  async get(deliveryId: string): Promise<DeliveryRecord> {
+    const delivery = await this.deps.store.getDelivery(deliveryId);
+    if (!delivery) throw notFound(`No delivery with id ${deliveryId}`);
+    return delivery;
   }
 
   async redeliver(deliveryId: string): Promise<DeliveryRecord> {

@@ -1,18 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Page, Store, TaskError, TaskRecord, TaskStatus } from '../store/types.js';
-import type { Clock } from './clock.js';
-import { conflict, notFound } from './errors.js';
-import { taskFromDispatch, type DispatchRequest } from './dispatch.js';
-import { newTaskId } from './ids.js';
-import { taskDelivery } from './messages.js';
-
-export interface TaskReport {
-  status: 'running' | 'finished' | 'failed';
-  progress?: number | undefined;
-  message?: string | undefined;
-  result?: unknown;
-  error?: TaskError | undefined;
-}
+import type { Page, Store } from '../../store/types.js';
+import type { Clock } from '../clock.js';
+import { taskFromDispatch, type DispatchRequest } from '../dispatch.js';
+import { conflict, notFound } from '../errors.js';
+import { newTaskId } from '../ids.js';
+import { taskDelivery } from '../messages.js';
+import type { TaskRecord, TaskReport, TaskStatus } from '../task.js';
 
 export interface TaskUseCaseDeps {
   store: Store;
@@ -93,19 +86,11 @@ export class TaskUseCases {
     return this.deps.store.listTasks({ limit, cursor }, { agentId, status });
   }
 
+  /** Applies the agent's report (`hasResult`: it carried a `result`, possibly null). */
   async report(taskId: string, report: TaskReport, hasResult: boolean): Promise<TaskRecord> {
-    const result = await this.deps.store.reportTask({
-      taskId,
-      status: report.status,
-      progress: report.progress,
-      message: report.message,
-      hasResult,
-      result: report.result,
-      error: report.error,
-      now: this.deps.clock.now().toISOString(),
-    });
+    const result = await this.deps.store.reportTask({ taskId, report, hasResult, now: this.deps.clock.now().toISOString() });
     if (result.outcome === 'not-found') throw notFound(`No task with id ${taskId}`);
-    if (result.outcome === 'conflict') throw conflict(`The task already ended as ${result.task.status}; a report cannot change that`);
+    if (result.outcome === 'conflict') throw conflict(result.message);
     return result.task;
   }
 }

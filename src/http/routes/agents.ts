@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { components, operations } from '../../../generated/ts/agentkit.js';
-import type { AgentUseCases } from '../../domain/agents.js';
-import type { TaskUseCases } from '../../domain/tasks.js';
+import type { AgentUseCases } from '../../domain/use-cases/agents.js';
+import type { TaskUseCases } from '../../domain/use-cases/tasks.js';
 import { presentAgent, presentPage, presentRegistration, presentTask } from '../presenters.js';
 
 type Schemas = components['schemas'];

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { operations } from '../../../generated/ts/agentkit.js';
-import type { DeliveryUseCases } from '../../domain/deliveries.js';
+import type { DeliveryUseCases } from '../../domain/use-cases/deliveries.js';
 import { presentDelivery, presentPage } from '../presenters.js';
 
 type ListDeliveriesQuery = NonNullable<operations['listWebhookDeliveries']['parameters']['query']>;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { components, operations } from '../../../generated/ts/agentkit.js';
-import type { TaskUseCases } from '../../domain/tasks.js';
+import type { TaskUseCases } from '../../domain/use-cases/tasks.js';
 import { presentPage, presentTask } from '../presenters.js';
 
 type ListTasksQuery = NonNullable<operations['listTasks']['parameters']['query']>;

@@ -1,36 +1,38 @@
 import pg from 'pg';
-import { cursorSeq, encodeCursor } from '../cursor.js';
+import type { AgentRecord } from '../../domain/agent.js';
+import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type FailureReport, type NewDelivery } from '../../domain/delivery.js';
+import { decideReport, failed, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskError, type TaskRecord, type TaskStatus } from '../../domain/task.js';
+import { cursorSeq } from '../cursor.js';
+import { attemptsBySeq, deliveryListQuery, depthByKind, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
 import {
+  AGENT_COLUMNS,
   type AgentRow,
+  agentValues,
   type AttemptRow,
   type DeliveryRow,
+  NEW_DELIVERY_COLUMNS,
+  NEW_TASK_COLUMNS,
+  newDeliveryValues,
+  newTaskValues,
+  TASK_STATE_COLUMNS,
   type TaskRow,
-  encodeResult,
+  taskStateValues,
   toAgent,
-  toAttempt,
   toDelivery,
   toTask,
-} from '../sqlite/rows.js';
+} from '../rows.js';
 import type {
-  AgentRecord,
-  AttemptOutcome,
   CreateTaskInput,
   CreateTaskResult,
-  DeliveryAttempt,
   DeliveryFilter,
-  DeliveryKind,
-  DeliveryRecord,
   DeregisterInput,
-  NewDelivery,
   Page,
   PageRequest,
   RedeliverResult,
   RegisterInput,
   RegisterResult,
   Store,
-  TaskError,
   TaskFilter,
-  TaskRecord,
   TaskReportInput,
   TaskReportResult,
 } from '../types.js';
@@ -120,14 +122,38 @@ WITH t AS MATERIALIZED (
 )
 ${thenSql}`;
 
-/** A success; a task delivered for the first time becomes `delivered`. */
+/**
+ * A success: the task moves on as the domain's `delivered` says (a task the agent has not taken
+ * becomes `delivered`), written here as one statement with the outbox bookkeeping.
+ */
 const RECORD_SUCCESS_SQL = recordAttemptSql(
   'succeeded',
   `UPDATE tasks SET status = 'delivered', delivered_at = COALESCE(delivered_at, $7), updated_at = $7
-   FROM d WHERE d.kind = 'task.delivery' AND tasks.task_id = d.task_id AND tasks.status = 'queued'`,
+   FROM d WHERE d.kind = 'task.delivery' AND tasks.task_id = d.task_id AND tasks.status IN ${sqlList(NOT_TAKEN)}`,
 );
 /** An attempt to try again at $3. */
 const RECORD_RETRY_SQL = recordAttemptSql('pending', 'SELECT 1');
+
+const ph = (n: number) => `$${n}`;
+const marks = (n: number, from = 1) => Array.from({ length: n }, (_, i) => ph(from + i)).join(', ');
+const UPDATE_TASK_STATE_SQL = `UPDATE tasks SET ${TASK_STATE_COLUMNS.map((c, i) => `${c} = ${ph(i + 1)}`).join(', ')} WHERE task_id = ${ph(TASK_STATE_COLUMNS.length + 1)}`;
+const INSERT_DELIVERY_SQL = `INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts) VALUES (${marks(NEW_DELIVERY_COLUMNS.length)}, 'pending', 0)`;
+/**
+ * A task without an idempotency key and its (unordered) delivery in one statement, stored only if
+ * the agent still has the endpoint the delivery was built for (the last parameter): a key-share
+ * lock on the agent's row holds to commit, so a deregistration waits for this dispatch (and then
+ * fails the task). The parameters: the new task's values, then the delivery's, then the endpoint.
+ */
+const INSERT_TASK_IF_ENDPOINT_SQL = (() => {
+  const taskMarks = marks(NEW_TASK_COLUMNS.length);
+  const deliveryMarks = marks(NEW_DELIVERY_COLUMNS.length, NEW_TASK_COLUMNS.length + 1);
+  const endpoint = ph(NEW_TASK_COLUMNS.length + NEW_DELIVERY_COLUMNS.length + 1);
+  const agentId = ph(NEW_TASK_COLUMNS.indexOf('agent_id') + 1);
+  return `WITH a AS (SELECT agent_id FROM agents WHERE agent_id = ${agentId} AND contact_endpoint = ${endpoint} FOR KEY SHARE),
+    t AS (INSERT INTO tasks (${NEW_TASK_COLUMNS.join(', ')}) SELECT ${taskMarks} FROM a RETURNING task_id),
+    d AS (INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts) SELECT ${deliveryMarks}, 'pending', 0 FROM a, t)
+    SELECT EXISTS (SELECT 1 FROM a) AS stored`;
+})();
 
 /**
  * The store for several AgentKit processes sharing one PostgreSQL database. Behaves as
@@ -215,9 +241,9 @@ export class PostgresStore implements Store {
       if (!existing) {
         const inserted = await one<{ seq: number }>(
           c,
-          `INSERT INTO agents (agent_id, agent_name, version, capabilities, contact_endpoint, metadata, signing_secret, registered_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (agent_id) DO NOTHING RETURNING seq`,
-          [a.agentId, a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata), input.candidateSecret, input.now],
+          `INSERT INTO agents (agent_id, ${AGENT_COLUMNS.join(', ')}, signing_secret, registered_at, updated_at)
+           VALUES ($1, ${marks(AGENT_COLUMNS.length, 2)}, $7, $8, $8) ON CONFLICT (agent_id) DO NOTHING RETURNING seq`,
+          [a.agentId, ...agentValues(a), input.candidateSecret, input.now],
         );
         if (inserted) {
           seq = inserted.seq;
@@ -232,9 +258,8 @@ export class PostgresStore implements Store {
         const secret = input.rotateSecret ? input.candidateSecret : existing.signing_secret;
         if (input.rotateSecret) issuedSecret = secret;
         await c.query(
-          `UPDATE agents SET agent_name = $1, version = $2, capabilities = $3, contact_endpoint = $4, metadata = $5,
-             signing_secret = $6, updated_at = $7 WHERE seq = $8`,
-          [a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata), secret, input.now, existing.seq],
+          `UPDATE agents SET ${AGENT_COLUMNS.map((col, i) => `${col} = ${ph(i + 1)}`).join(', ')}, signing_secret = $6, updated_at = $7 WHERE seq = $8`,
+          [...agentValues(a), secret, input.now, existing.seq],
         );
         await c.query('DELETE FROM agent_capabilities WHERE agent_seq = $1', [existing.seq]);
         seq = existing.seq;
@@ -260,19 +285,17 @@ export class PostgresStore implements Store {
       const notification = input.notification(agent);
       if (notification) await this.#insertDelivery(c, notification);
       // Dispatches of this agent committed before our lock are visible to this statement.
-      const queued = (await rows<TaskRow>(c, "SELECT * FROM tasks WHERE agent_id = $1 AND status = 'queued' ORDER BY seq FOR UPDATE", [input.agentId])).map(toTask);
+      const untaken = (await rows<TaskRow>(c, `SELECT * FROM tasks WHERE agent_id = $1 AND status IN ${sqlList(NOT_TAKEN)} ORDER BY seq FOR UPDATE`, [input.agentId])).map(toTask);
       const failedTasks: TaskRecord[] = [];
-      for (const task of queued) {
-        const error = { code: 'agent_deregistered', message: `Agent ${input.agentId} deregistered before the task was delivered` };
-        const failed = await this.#failTask(c, task.taskId, error, input.now);
-        failedTasks.push(failed);
+      for (const task of untaken) {
+        const ended = await this.#saveTask(c, failed(task, taskErrors.agentDeregistered(input.agentId), input.now));
+        failedTasks.push(ended);
         await c.query(
           `UPDATE deliveries SET status = 'failed', last_error = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2
            WHERE task_id = $3 AND kind = 'task.delivery' AND status = 'pending'`,
           ['Agent deregistered', input.now, task.taskId],
         );
-        const report = input.failedTaskReport(failed);
-        if (report) await this.#insertDelivery(c, report);
+        await this.#insertReport(c, input.failureReport(ended));
       }
       return { agent, failedTasks };
     });
@@ -304,10 +327,6 @@ export class PostgresStore implements Store {
     return pageOf(found, page.limit, toAgent);
   }
 
-  async countAgents(): Promise<number> {
-    return (await one<{ n: number }>(this.#pool, 'SELECT COUNT(*) AS n FROM agents'))!.n;
-  }
-
   // ---- tasks -----------------------------------------------------------------------
 
   async createTask(input: CreateTaskInput): Promise<CreateTaskResult> {
@@ -336,15 +355,9 @@ export class PostgresStore implements Store {
       if (!agent) return { outcome: 'agent-not-found' };
       const inserted = await one(
         c,
-        `INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
-           deadline, status, created_at, updated_at, idempotency_key, request_hash, opscore_message)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        `INSERT INTO tasks (${NEW_TASK_COLUMNS.join(', ')}) VALUES (${marks(NEW_TASK_COLUMNS.length)})
          ON CONFLICT (agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING seq`,
-        [
-          t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
-          t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, input.idempotencyKey, input.requestHash,
-          t.opscoreMessage === null ? null : JSON.stringify(t.opscoreMessage),
-        ],
+        newTaskValues(t, input.idempotencyKey, input.requestHash),
       );
       if (!inserted) {
         // Another process committed the same key meanwhile; this statement sees its row.
@@ -363,49 +376,19 @@ export class PostgresStore implements Store {
   }
 
   async listTasks(page: PageRequest, filter: TaskFilter): Promise<Page<TaskRecord>> {
-    const before = cursorSeq(page.cursor) ?? Number.MAX_SAFE_INTEGER;
-    const where = ['seq < $1'];
-    const args: unknown[] = [before];
-    if (filter.agentId !== undefined) (args.push(filter.agentId), where.push(`agent_id = $${args.length}`));
-    if (filter.status !== undefined) (args.push(filter.status), where.push(`status = $${args.length}`));
-    args.push(page.limit + 1);
-    const found = await rows<TaskRow>(this.#pool, `SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${args.length}`, args);
-    return pageOf(found, page.limit, toTask);
+    const { sql, args } = taskListQuery(page, filter, ph);
+    return pageOf(await rows<TaskRow>(this.#pool, sql, args), page.limit, toTask);
   }
 
   async reportTask(input: TaskReportInput): Promise<TaskReportResult> {
     return this.#tx(async (c): Promise<TaskReportResult> => {
       const row = await one<TaskRow>(c, 'SELECT * FROM tasks WHERE task_id = $1 FOR UPDATE', [input.taskId]);
       if (!row) return { outcome: 'not-found' };
-      const task = toTask(row);
-      if (task.status === 'finished' || task.status === 'failed') {
-        return task.status === input.status ? { outcome: 'updated', task } : { outcome: 'conflict', task };
-      }
-      const terminal = input.status !== 'running';
-      const error = input.status === 'failed' ? (input.error ?? { code: 'failed', message: 'The agent reported a failure' }) : null;
-      const updated = await one<TaskRow>(
-        c,
-        `UPDATE tasks SET status = $1, progress = COALESCE($2, progress), message = COALESCE($3, message),
-           result = COALESCE($4, result), error = $5, updated_at = $6,
-           delivered_at = COALESCE(delivered_at, $6), finished_at = $7
-         WHERE seq = $8 RETURNING *`,
-        [
-          input.status,
-          input.progress ?? (input.status === 'finished' ? 100 : null),
-          input.message ?? null,
-          encodeResult(input.hasResult, input.result),
-          error === null ? null : JSON.stringify(error),
-          input.now,
-          terminal ? input.now : null,
-          row.seq,
-        ],
-      );
-      return { outcome: 'updated', task: toTask(updated!) };
+      const decision = decideReport(toTask(row), input.report, input.hasResult, input.now);
+      if (decision.outcome === 'conflict') return decision;
+      if (decision.outcome === 'updated') await this.#saveTask(c, decision.task);
+      return { outcome: 'updated', task: decision.task };
     });
-  }
-
-  async countTasks(): Promise<number> {
-    return (await one<{ n: number }>(this.#pool, 'SELECT COUNT(*) AS n FROM tasks'))!.n;
   }
 
   // ---- outbox ----------------------------------------------------------------------
@@ -424,8 +407,8 @@ export class PostgresStore implements Store {
     return claimed.map((r) => toDelivery(r, []));
   }
 
-  async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
-    if (outcome.outcome === 'failed') return this.#recordFailure(deliveryId, owner, attempt, outcome);
+  async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome, failureReport: FailureReport): Promise<void> {
+    if (outcome.outcome === 'failed') return this.#recordFailure(deliveryId, owner, attempt, outcome, failureReport);
     // The common path, one round trip: one statement locks the task, checks the lease, records
     // the attempt and, for a success, marks a queued task delivered.
     await this.#retrying(() =>
@@ -437,7 +420,7 @@ export class PostgresStore implements Store {
   }
 
   /** A failure for good: reads the task and the delivery first, as it may fail the task and queue its error report. */
-  async #recordFailure(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: Extract<AttemptOutcome, { outcome: 'failed' }>): Promise<void> {
+  async #recordFailure(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: Extract<AttemptOutcome, { outcome: 'failed' }>, failureReport: FailureReport): Promise<void> {
     await this.#tx(async (c) => {
       const peek = await one<{ seq: number; kind: DeliveryKind; task_id: string | null }>(
         c, 'SELECT seq, kind, task_id FROM deliveries WHERE delivery_id = $1', [deliveryId],
@@ -446,8 +429,8 @@ export class PostgresStore implements Store {
       // Lock order: the task first, then its delivery (as deregistration does).
       const taskRow =
         peek.kind === 'task.delivery' && peek.task_id !== null
-          ? await one<{ status: string }>(c, 'SELECT status FROM tasks WHERE task_id = $1 FOR UPDATE', [peek.task_id])
-          : null;
+          ? await one<TaskRow>(c, 'SELECT * FROM tasks WHERE task_id = $1 FOR UPDATE', [peek.task_id])
+          : undefined;
       const row = await one<DeliveryRow>(c, 'SELECT * FROM deliveries WHERE seq = $1 FOR UPDATE', [peek.seq]);
       // Someone else took the lease over (it lapsed): their attempt counts, not ours.
       if (!row || row.lease_owner !== owner || row.status !== 'pending') return;
@@ -463,10 +446,9 @@ export class PostgresStore implements Store {
            last_status_code = $2, last_error = $3, last_latency_ms = $4, updated_at = $5 WHERE seq = $6`,
         [number, attempt.statusCode, attempt.error, attempt.latencyMs, attempt.at, row.seq],
       );
-      if (row.kind !== 'task.delivery' || row.task_id === null || !outcome.taskFailure) return;
-      if (taskRow?.status !== 'queued') return; // the agent already took it (reported), keep its outcome
-      await this.#failTask(c, row.task_id, outcome.taskFailure.error, attempt.at);
-      if (outcome.taskFailure.report) await this.#insertDelivery(c, outcome.taskFailure.report);
+      if (!taskRow || !outcome.taskError) return;
+      const next = undelivered(toTask(taskRow), outcome.taskError, attempt.at);
+      if (next) await this.#insertReport(c, failureReport(await this.#saveTask(c, next)));
     });
   }
 
@@ -489,14 +471,8 @@ export class PostgresStore implements Store {
   }
 
   async listDeliveries(page: PageRequest, filter: DeliveryFilter): Promise<Page<DeliveryRecord>> {
-    const before = cursorSeq(page.cursor) ?? Number.MAX_SAFE_INTEGER;
-    const where = ['seq < $1'];
-    const args: unknown[] = [before];
-    if (filter.status !== undefined) (args.push(filter.status), where.push(`status = $${args.length}`));
-    if (filter.kind !== undefined) (args.push(filter.kind), where.push(`kind = $${args.length}`));
-    if (filter.agentId !== undefined) (args.push(filter.agentId), where.push(`agent_id = $${args.length}`));
-    args.push(page.limit + 1);
-    const found = await rows<DeliveryRow>(this.#pool, `SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${args.length}`, args);
+    const { sql, args } = deliveryListQuery(page, filter, ph);
+    const found = await rows<DeliveryRow>(this.#pool, sql, args);
     const attempts = await this.#attempts(this.#pool, found.slice(0, page.limit).map((r) => r.seq));
     return pageOf(found, page.limit, (r) => toDelivery(r, attempts.get(r.seq) ?? []));
   }
@@ -505,14 +481,9 @@ export class PostgresStore implements Store {
     return this.#tx(async (c): Promise<RedeliverResult> => {
       const row = await one<DeliveryRow>(c, 'SELECT * FROM deliveries WHERE delivery_id = $1 FOR UPDATE', [deliveryId]);
       if (!row) return { outcome: 'not-found' };
-      if (row.status === 'pending') return { outcome: 'conflict', reason: 'The delivery is still pending; it will be attempted again by itself' };
-      if (row.kind === 'task.delivery' && row.task_id !== null) {
-        const task = await one<{ status: string }>(c, 'SELECT status FROM tasks WHERE task_id = $1', [row.task_id]);
-        // A task that ended is not run again: dispatch it anew instead.
-        if (task && (task.status === 'finished' || task.status === 'failed')) {
-          return { outcome: 'conflict', reason: `The task already ended (${task.status}); dispatch it again instead` };
-        }
-      }
+      const task = row.task_id === null ? null : ((await one<{ status: TaskStatus }>(c, 'SELECT status FROM tasks WHERE task_id = $1', [row.task_id])) ?? null);
+      const decision = decideRedelivery(row, task);
+      if (!decision.ok) return { outcome: 'conflict', reason: decision.reason };
       // The retry budget starts afresh; the attempt log keeps the earlier attempts.
       const fresh = await one<DeliveryRow>(
         c,
@@ -524,20 +495,19 @@ export class PostgresStore implements Store {
     });
   }
 
-  async expireOverdueTasks(cutoff: string, now: string, error: TaskError, report: (task: TaskRecord) => NewDelivery | null, limit: number): Promise<TaskRecord[]> {
+  async expireOverdueTasks(cutoff: string, now: string, error: TaskError, failureReport: FailureReport, limit: number): Promise<TaskRecord[]> {
     return this.#tx(async (c) => {
       // SKIP LOCKED: a task another replica is expiring (or an agent is reporting on) right now is left to it.
-      const overdue = await rows<{ task_id: string }>(
+      const overdue = await rows<TaskRow>(
         c,
-        `SELECT task_id FROM tasks WHERE status IN ('delivered', 'running') AND deadline IS NOT NULL AND deadline < $1
+        `SELECT * FROM tasks WHERE status IN ${sqlList(TAKEN)} AND deadline IS NOT NULL AND deadline < $1
          ORDER BY deadline LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [cutoff, limit],
       );
       const ended: TaskRecord[] = [];
-      for (const { task_id } of overdue) {
-        const task = await this.#failTask(c, task_id, error, now);
-        const delivery = report(task);
-        if (delivery) await this.#insertDelivery(c, delivery);
+      for (const row of overdue) {
+        const task = await this.#saveTask(c, failed(toTask(row), error, now));
+        await this.#insertReport(c, failureReport(task));
         ended.push(task);
       }
       return ended;
@@ -545,10 +515,15 @@ export class PostgresStore implements Store {
   }
 
   async outboxDepth(): Promise<Record<DeliveryKind, number>> {
-    const found = await rows<{ kind: DeliveryKind; n: number }>(this.#pool, "SELECT kind, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY kind");
-    const depth: Record<DeliveryKind, number> = { 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 0 };
-    for (const r of found) depth[r.kind] = r.n;
-    return depth;
+    return depthByKind(await rows<{ kind: DeliveryKind; n: number }>(this.#pool, "SELECT kind, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY kind"));
+  }
+
+  async counts(): Promise<{ agents: number; tasks: Record<TaskStatus, number> }> {
+    const [agents, tasks] = await Promise.all([
+      one<{ n: number }>(this.#pool, 'SELECT COUNT(*) AS n FROM agents'),
+      rows<{ status: TaskStatus; n: number }>(this.#pool, 'SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
+    ]);
+    return { agents: agents!.n, tasks: tasksByStatus(tasks) };
   }
 
   // ---- helpers ---------------------------------------------------------------------
@@ -604,59 +579,31 @@ export class PostgresStore implements Store {
    */
   async #insertTaskIfEndpoint(t: TaskRecord, requestHash: string, d: NewDelivery, endpoint: string): Promise<boolean> {
     if (d.orderKey !== null) throw new Error('a task delivery has no order key');
-    const row = await one<{ stored: boolean }>(
-      this.#pool,
-      `WITH a AS (SELECT agent_id FROM agents WHERE agent_id = $2 AND contact_endpoint = $14 FOR KEY SHARE),
-       t AS (
-         INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
-           deadline, status, created_at, updated_at, idempotency_key, request_hash, opscore_message)
-         SELECT $1, a.agent_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $23 FROM a RETURNING task_id
-       ), d AS (
-         INSERT INTO deliveries (delivery_id, webhook_id, kind, event_type, agent_id, task_id, target_url, payload, order_key,
-           status, attempts, next_attempt_at, expires_at, created_at, updated_at)
-         SELECT $13, $15, $16, $17, a.agent_id, t.task_id, $18, $19, NULL, 'pending', 0, $20, $21, $22, $22 FROM a, t
-       )
-       SELECT EXISTS (SELECT 1 FROM a) AS stored`,
-      [
-        t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
-        t.timeoutSeconds, t.deadline, t.status, t.createdAt, t.updatedAt, requestHash,
-        d.deliveryId, endpoint, d.webhookId, d.kind, d.eventType, d.targetUrl, d.payload, d.nextAttemptAt, d.expiresAt, d.createdAt,
-        t.opscoreMessage === null ? null : JSON.stringify(t.opscoreMessage),
-      ],
-    );
+    const task = newTaskValues(t, null, requestHash);
+    const delivery = newDeliveryValues(d);
+    const row = await one<{ stored: boolean }>(this.#pool, INSERT_TASK_IF_ENDPOINT_SQL, [...task, ...delivery, endpoint]);
     return row?.stored === true;
   }
 
   async #insertDelivery(c: pg.PoolClient, d: NewDelivery): Promise<void> {
     // Held to commit: a key's deliveries get their sequence numbers in commit order.
     if (d.orderKey !== null) await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_ORDER_KEY, `${this.#schema ?? ''}:${d.orderKey}`]);
-    await c.query(
-      `INSERT INTO deliveries (delivery_id, webhook_id, kind, event_type, agent_id, task_id, target_url, payload, order_key,
-         status, attempts, next_attempt_at, expires_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11, $12, $12)`,
-      [d.deliveryId, d.webhookId, d.kind, d.eventType, d.agentId, d.taskId, d.targetUrl, d.payload, d.orderKey, d.nextAttemptAt, d.expiresAt, d.createdAt],
-    );
+    await c.query(INSERT_DELIVERY_SQL, newDeliveryValues(d));
   }
 
-  async #failTask(c: pg.PoolClient, taskId: string, error: TaskError, now: string): Promise<TaskRecord> {
-    const row = await one<TaskRow>(
-      c,
-      "UPDATE tasks SET status = 'failed', error = $1, updated_at = $2, finished_at = $2 WHERE task_id = $3 RETURNING *",
-      [JSON.stringify(error), now, taskId],
-    );
-    return toTask(row!);
+  async #insertReport(c: pg.PoolClient, report: NewDelivery | null): Promise<void> {
+    if (report) await this.#insertDelivery(c, report);
+  }
+
+  /** Writes the state a domain rule gave the task; returns it. */
+  async #saveTask(c: pg.PoolClient, task: TaskRecord): Promise<TaskRecord> {
+    await c.query(UPDATE_TASK_STATE_SQL, [...taskStateValues(task), task.taskId]);
+    return task;
   }
 
   async #attempts(db: Db, seqs: number[]): Promise<Map<number, DeliveryAttempt[]>> {
-    const bySeq = new Map<number, DeliveryAttempt[]>();
-    if (seqs.length === 0) return bySeq;
-    const found = await rows<AttemptRow>(db, 'SELECT * FROM delivery_attempts WHERE delivery_seq = ANY($1::bigint[]) ORDER BY delivery_seq, attempt', [seqs]);
-    for (const r of found) {
-      const list = bySeq.get(r.delivery_seq) ?? [];
-      list.push(toAttempt(r));
-      bySeq.set(r.delivery_seq, list);
-    }
-    return bySeq;
+    if (seqs.length === 0) return new Map();
+    return attemptsBySeq(await rows<AttemptRow>(db, 'SELECT * FROM delivery_attempts WHERE delivery_seq = ANY($1::bigint[]) ORDER BY delivery_seq, attempt', [seqs]));
   }
 }
 
@@ -674,11 +621,4 @@ async function rows<R>(db: Db, sql: string, args: unknown[] = []): Promise<R[]> 
 
 async function one<R>(db: Db, sql: string, args: unknown[] = []): Promise<R | undefined> {
   return (await rows<R>(db, sql, args))[0];
-}
-
-function pageOf<R extends { seq: number }, T>(found: R[], limit: number, map: (row: R) => T): Page<T> {
-  const more = found.length > limit;
-  const items = more ? found.slice(0, limit) : found;
-  const last = items[items.length - 1];
-  return { items: items.map(map), nextCursor: more && last ? encodeCursor(last.seq) : null };
 }

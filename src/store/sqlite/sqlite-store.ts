@@ -1,18 +1,33 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { cursorSeq, encodeCursor } from '../cursor.js';
+import type { AgentRecord } from '../../domain/agent.js';
+import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type FailureReport, type NewDelivery } from '../../domain/delivery.js';
+import { decideReport, delivered, failed, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskError, type TaskRecord, type TaskStatus } from '../../domain/task.js';
+import { cursorSeq } from '../cursor.js';
+import { attemptsBySeq, deliveryListQuery, depthByKind, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
+import {
+  AGENT_COLUMNS,
+  type AgentRow,
+  agentValues,
+  type AttemptRow,
+  type DeliveryRow,
+  NEW_DELIVERY_COLUMNS,
+  NEW_TASK_COLUMNS,
+  newDeliveryValues,
+  newTaskValues,
+  TASK_STATE_COLUMNS,
+  type TaskRow,
+  taskStateValues,
+  toAgent,
+  toDelivery,
+  toTask,
+} from '../rows.js';
 import type {
-  AgentRecord,
-  AttemptOutcome,
   CreateTaskInput,
   CreateTaskResult,
-  DeliveryAttempt,
   DeliveryFilter,
-  DeliveryKind,
-  DeliveryRecord,
   DeregisterInput,
-  NewDelivery,
   Page,
   PageRequest,
   RedeliverResult,
@@ -20,23 +35,10 @@ import type {
   RegisterResult,
   Store,
   TaskFilter,
-  TaskError,
-  TaskRecord,
   TaskReportInput,
   TaskReportResult,
 } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
-import {
-  type AgentRow,
-  type AttemptRow,
-  type DeliveryRow,
-  type TaskRow,
-  encodeResult,
-  toAgent,
-  toAttempt,
-  toDelivery,
-  toTask,
-} from './rows.js';
 
 export interface SqliteStoreOptions {
   /** File path, or `:memory:`. The directory is created. */
@@ -49,13 +51,19 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * Delivered or running tasks past a deadline, oldest first: the worker's sweep, every second.
- * INDEXED BY: left to itself SQLite reads every delivered task through tasks_by_status (most
- * tasks have no deadline and stay `delivered` when their agent reports elsewhere), which grew
- * the sweep, and the p99 of every request, with the table: 26 to 90 ms over a 5-minute soak.
+ * Taken tasks past a deadline, oldest first: the deadline watchdog's sweep. INDEXED BY, because
+ * SQLite otherwise reads every delivered task through tasks_by_status (most tasks have no
+ * deadline), which makes the sweep, and every request behind it, slower as the table grows.
  */
-export const OVERDUE_TASKS_SQL = `SELECT task_id FROM tasks INDEXED BY tasks_open_by_deadline
-  WHERE status IN ('delivered', 'running') AND deadline IS NOT NULL AND deadline < ? ORDER BY deadline LIMIT ?`;
+export const OVERDUE_TASKS_SQL = `SELECT * FROM tasks INDEXED BY tasks_open_by_deadline
+  WHERE status IN ${sqlList(TAKEN)} AND deadline IS NOT NULL AND deadline < ? ORDER BY deadline LIMIT ?`;
+
+const q = () => '?';
+const marks = (n: number) => Array.from({ length: n }, q).join(', ');
+const INSERT_TASK_SQL = `INSERT INTO tasks (${NEW_TASK_COLUMNS.join(', ')}) VALUES (${marks(NEW_TASK_COLUMNS.length)})`;
+const INSERT_DELIVERY_SQL = `INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts)
+  VALUES (${marks(NEW_DELIVERY_COLUMNS.length)}, 'pending', 0)`;
+const UPDATE_TASK_STATE_SQL = `UPDATE tasks SET ${TASK_STATE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE task_id = ?`;
 
 type Db = Database.Database;
 type QueuedWrite = { fn: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void };
@@ -183,19 +191,17 @@ export class SqliteStore implements Store {
       if (existing) {
         const secret = input.rotateSecret ? input.candidateSecret : existing.signing_secret;
         if (input.rotateSecret) issuedSecret = secret;
-        this.#sql(
-          `UPDATE agents SET agent_name = ?, version = ?, capabilities = ?, contact_endpoint = ?, metadata = ?,
-             signing_secret = ?, updated_at = ? WHERE seq = ?`,
-        ).run(a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata), secret, input.now, existing.seq);
+        this.#sql(`UPDATE agents SET ${AGENT_COLUMNS.map((c) => `${c} = ?`).join(', ')}, signing_secret = ?, updated_at = ? WHERE seq = ?`).run(
+          ...agentValues(a), secret, input.now, existing.seq,
+        );
         this.#sql('DELETE FROM agent_capabilities WHERE agent_seq = ?').run(existing.seq);
         seq = existing.seq;
       } else {
         issuedSecret = input.candidateSecret;
         seq = Number(
-          this.#sql(
-            `INSERT INTO agents (agent_id, agent_name, version, capabilities, contact_endpoint, metadata, signing_secret, registered_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ).run(a.agentId, a.agentName, a.version, JSON.stringify(a.capabilities), a.contactEndpoint, JSON.stringify(a.metadata), issuedSecret, input.now, input.now).lastInsertRowid,
+          this.#sql(`INSERT INTO agents (agent_id, ${AGENT_COLUMNS.join(', ')}, signing_secret, registered_at, updated_at) VALUES (?, ${marks(AGENT_COLUMNS.length)}, ?, ?, ?)`).run(
+            a.agentId, ...agentValues(a), issuedSecret, input.now, input.now,
+          ).lastInsertRowid,
         );
       }
       const addCapability = this.#sql('INSERT OR IGNORE INTO agent_capabilities (capability, agent_seq) VALUES (?, ?)');
@@ -214,18 +220,16 @@ export class SqliteStore implements Store {
       this.#sql('DELETE FROM agents WHERE seq = ?').run(row.seq);
       const notification = input.notification(agent);
       if (notification) this.#insertDelivery(notification);
-      const queued = (this.#sql("SELECT * FROM tasks WHERE agent_id = ? AND status = 'queued'").all(input.agentId) as TaskRow[]).map(toTask);
-      const failedTasks: TaskRecord[] = [];
-      for (const task of queued) {
-        const error = { code: 'agent_deregistered', message: `Agent ${input.agentId} deregistered before the task was delivered` };
-        failedTasks.push(this.#failTask(task.taskId, error, input.now));
+      const untaken = (this.#sql(`SELECT * FROM tasks WHERE agent_id = ? AND status IN ${sqlList(NOT_TAKEN)}`).all(input.agentId) as TaskRow[]).map(toTask);
+      const failedTasks = untaken.map((task) => {
+        const ended = this.#saveTask(failed(task, taskErrors.agentDeregistered(input.agentId), input.now));
         this.#sql(
           `UPDATE deliveries SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
            WHERE task_id = ? AND kind = 'task.delivery' AND status = 'pending'`,
         ).run('Agent deregistered', input.now, task.taskId);
-        const report = input.failedTaskReport(failedTasks[failedTasks.length - 1]!);
-        if (report) this.#insertDelivery(report);
-      }
+        this.#insertReport(input.failureReport(ended));
+        return ended;
+      });
       return { agent, failedTasks };
     });
   }
@@ -255,10 +259,6 @@ export class SqliteStore implements Store {
     return pageOf(rows, page.limit, toAgent);
   }
 
-  async countAgents(): Promise<number> {
-    return (this.#sql('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n;
-  }
-
   // ---- tasks -----------------------------------------------------------------------
 
   async createTask(input: CreateTaskInput): Promise<CreateTaskResult> {
@@ -274,16 +274,7 @@ export class SqliteStore implements Store {
       }
       const agent = this.#sql('SELECT contact_endpoint FROM agents WHERE agent_id = ?').get(t.agentId) as { contact_endpoint: string } | undefined;
       if (!agent) return { outcome: 'agent-not-found' };
-      this.#sql(
-        `INSERT INTO tasks (task_id, agent_id, task_name, parameters, opscore_session_id, opscore_task_id, timeout_seconds,
-           opscore_message, deadline, status, progress, message, result, error, created_at, updated_at, delivered_at, finished_at,
-           idempotency_key, request_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, NULL, NULL, ?, ?)`,
-      ).run(
-        t.taskId, t.agentId, t.taskName, JSON.stringify(t.parameters), t.opscoreSessionId, t.opscoreTaskId,
-        t.timeoutSeconds, t.opscoreMessage === null ? null : JSON.stringify(t.opscoreMessage), t.deadline, t.status,
-        t.createdAt, t.updatedAt, input.idempotencyKey, input.requestHash,
-      );
+      this.#sql(INSERT_TASK_SQL).run(...newTaskValues(t, input.idempotencyKey, input.requestHash));
       this.#insertDelivery(input.delivery(agent.contact_endpoint));
       return { outcome: 'created', task: t };
     });
@@ -295,49 +286,19 @@ export class SqliteStore implements Store {
   }
 
   async listTasks(page: PageRequest, filter: TaskFilter): Promise<Page<TaskRecord>> {
-    const before = cursorSeq(page.cursor) ?? Number.MAX_SAFE_INTEGER;
-    const where = ['seq < ?'];
-    const args: unknown[] = [before];
-    if (filter.agentId !== undefined) (where.push('agent_id = ?'), args.push(filter.agentId));
-    if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status));
-    const rows = this.#sql(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, page.limit + 1) as TaskRow[];
-    return pageOf(rows, page.limit, toTask);
+    const { sql, args } = taskListQuery(page, filter, q);
+    return pageOf(this.#sql(sql).all(...args) as TaskRow[], page.limit, toTask);
   }
 
   async reportTask(input: TaskReportInput): Promise<TaskReportResult> {
     return this.#write((): TaskReportResult => {
       const row = this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(input.taskId) as TaskRow | undefined;
       if (!row) return { outcome: 'not-found' };
-      const task = toTask(row);
-      if (task.status === 'finished' || task.status === 'failed') {
-        const same = (task.status === 'finished' && input.status === 'finished') || (task.status === 'failed' && input.status === 'failed');
-        return same ? { outcome: 'updated', task } : { outcome: 'conflict', task };
-      }
-      const terminal = input.status !== 'running';
-      const status = input.status === 'running' ? 'running' : input.status;
-      const error = input.status === 'failed' ? (input.error ?? { code: 'failed', message: 'The agent reported a failure' }) : null;
-      this.#sql(
-        `UPDATE tasks SET status = ?, progress = COALESCE(?, progress), message = COALESCE(?, message),
-           result = COALESCE(?, result), error = ?, updated_at = ?,
-           delivered_at = COALESCE(delivered_at, ?), finished_at = ?
-         WHERE seq = ?`,
-      ).run(
-        status,
-        input.progress ?? (input.status === 'finished' ? 100 : null),
-        input.message ?? null,
-        encodeResult(input.hasResult, input.result),
-        error === null ? null : JSON.stringify(error),
-        input.now,
-        input.now,
-        terminal ? input.now : null,
-        row.seq,
-      );
-      return { outcome: 'updated', task: toTask(this.#sql('SELECT * FROM tasks WHERE seq = ?').get(row.seq) as TaskRow) };
+      const decision = decideReport(toTask(row), input.report, input.hasResult, input.now);
+      if (decision.outcome === 'conflict') return decision;
+      if (decision.outcome === 'updated') this.#saveTask(decision.task);
+      return { outcome: 'updated', task: decision.task };
     });
-  }
-
-  async countTasks(): Promise<number> {
-    return (this.#sql('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n;
   }
 
   // ---- outbox ----------------------------------------------------------------------
@@ -365,7 +326,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
+  async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome, failureReport: FailureReport): Promise<void> {
     return this.#write(() => {
       const row = this.#sql('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
       // Someone else took the lease over (it lapsed): their attempt counts, not ours.
@@ -380,16 +341,15 @@ export class SqliteStore implements Store {
         `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
            last_status_code = ?, last_error = ?, last_latency_ms = ?, updated_at = ? WHERE seq = ?`,
       ).run(status, number, nextAt, attempt.statusCode, attempt.error, attempt.latencyMs, attempt.at, row.seq);
-      if (row.kind !== 'task.delivery' || row.task_id === null) return;
+      if (row.kind !== 'task.delivery' || row.task_id === null || outcome.outcome === 'retry') return;
+      const taskRow = this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(row.task_id) as TaskRow | undefined;
+      if (!taskRow) return;
       if (outcome.outcome === 'succeeded') {
-        this.#sql("UPDATE tasks SET status = 'delivered', delivered_at = COALESCE(delivered_at, ?), updated_at = ? WHERE task_id = ? AND status = 'queued'").run(
-          attempt.at, attempt.at, row.task_id,
-        );
-      } else if (outcome.outcome === 'failed' && outcome.taskFailure) {
-        const task = this.#sql('SELECT status FROM tasks WHERE task_id = ?').get(row.task_id) as { status: string } | undefined;
-        if (task?.status !== 'queued') return; // the agent already took it (reported), keep its outcome
-        this.#failTask(row.task_id, outcome.taskFailure.error, attempt.at);
-        if (outcome.taskFailure.report) this.#insertDelivery(outcome.taskFailure.report);
+        const next = delivered(toTask(taskRow), attempt.at);
+        if (next) this.#saveTask(next);
+      } else if (outcome.taskError) {
+        const next = undelivered(toTask(taskRow), outcome.taskError, attempt.at);
+        if (next) this.#insertReport(failureReport(this.#saveTask(next)));
       }
     });
   }
@@ -413,13 +373,8 @@ export class SqliteStore implements Store {
   }
 
   async listDeliveries(page: PageRequest, filter: DeliveryFilter): Promise<Page<DeliveryRecord>> {
-    const before = cursorSeq(page.cursor) ?? Number.MAX_SAFE_INTEGER;
-    const where = ['seq < ?'];
-    const args: unknown[] = [before];
-    if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status));
-    if (filter.kind !== undefined) (where.push('kind = ?'), args.push(filter.kind));
-    if (filter.agentId !== undefined) (where.push('agent_id = ?'), args.push(filter.agentId));
-    const rows = this.#sql(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, page.limit + 1) as DeliveryRow[];
+    const { sql, args } = deliveryListQuery(page, filter, q);
+    const rows = this.#sql(sql).all(...args) as DeliveryRow[];
     const attempts = this.#attempts(rows.slice(0, page.limit).map((r) => r.seq));
     return pageOf(rows, page.limit, (r) => toDelivery(r, attempts.get(r.seq) ?? []));
   }
@@ -428,14 +383,9 @@ export class SqliteStore implements Store {
     return this.#write((): RedeliverResult => {
       const row = this.#sql('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
       if (!row) return { outcome: 'not-found' };
-      if (row.status === 'pending') return { outcome: 'conflict', reason: 'The delivery is still pending; it will be attempted again by itself' };
-      if (row.kind === 'task.delivery' && row.task_id !== null) {
-        const task = this.#sql('SELECT status FROM tasks WHERE task_id = ?').get(row.task_id) as { status: string } | undefined;
-        // A task that ended is not run again: dispatch it anew instead.
-        if (task && (task.status === 'finished' || task.status === 'failed')) {
-          return { outcome: 'conflict', reason: `The task already ended (${task.status}); dispatch it again instead` };
-        }
-      }
+      const task = row.task_id === null ? null : ((this.#sql('SELECT status FROM tasks WHERE task_id = ?').get(row.task_id) as { status: TaskStatus } | undefined) ?? null);
+      const decision = decideRedelivery(row, task);
+      if (!decision.ok) return { outcome: 'conflict', reason: decision.reason };
       // The retry budget starts afresh; the attempt log keeps the earlier attempts.
       this.#sql(
         `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, expires_at = NULL, retry_base = attempts,
@@ -447,58 +397,43 @@ export class SqliteStore implements Store {
   }
 
   async outboxDepth(): Promise<Record<DeliveryKind, number>> {
-    const rows = this.#sql("SELECT kind, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY kind").all() as {
-      kind: DeliveryKind;
-      n: number;
-    }[];
-    const depth: Record<DeliveryKind, number> = { 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 0 };
-    for (const r of rows) depth[r.kind] = r.n;
-    return depth;
+    return depthByKind(this.#sql("SELECT kind, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY kind").all() as Array<{ kind: DeliveryKind; n: number }>);
   }
 
-  async expireOverdueTasks(cutoff: string, now: string, error: TaskError, report: (task: TaskRecord) => NewDelivery | null, limit: number): Promise<TaskRecord[]> {
-    return this.#immediate(() => {
-      const overdue = this.#sql(OVERDUE_TASKS_SQL).all(cutoff, limit) as { task_id: string }[];
-      return overdue.map(({ task_id }) => {
-        const task = this.#failTask(task_id, error, now);
-        const delivery = report(task);
-        if (delivery) this.#insertDelivery(delivery);
-        return task;
-      });
-    });
+  async counts(): Promise<{ agents: number; tasks: Record<TaskStatus, number> }> {
+    const agents = (this.#sql('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n;
+    const tasks = tasksByStatus(this.#sql('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as Array<{ status: TaskStatus; n: number }>);
+    return { agents, tasks };
+  }
+
+  async expireOverdueTasks(cutoff: string, now: string, error: TaskError, failureReport: FailureReport, limit: number): Promise<TaskRecord[]> {
+    return this.#write(() =>
+      (this.#sql(OVERDUE_TASKS_SQL).all(cutoff, limit) as TaskRow[]).map((row) => {
+        const ended = this.#saveTask(failed(toTask(row), error, now));
+        this.#insertReport(failureReport(ended));
+        return ended;
+      }),
+    );
   }
 
   // ---- helpers ---------------------------------------------------------------------
 
   #insertDelivery(d: NewDelivery): void {
-    this.#sql(
-      `INSERT INTO deliveries (delivery_id, webhook_id, kind, event_type, agent_id, task_id, target_url, payload, order_key,
-         status, attempts, next_attempt_at, expires_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
-    ).run(d.deliveryId, d.webhookId, d.kind, d.eventType, d.agentId, d.taskId, d.targetUrl, d.payload, d.orderKey, d.nextAttemptAt, d.expiresAt, d.createdAt, d.createdAt);
+    this.#sql(INSERT_DELIVERY_SQL).run(...newDeliveryValues(d));
   }
 
-  #failTask(taskId: string, error: { code?: string; message: string }, now: string): TaskRecord {
-    this.#sql("UPDATE tasks SET status = 'failed', error = ?, updated_at = ?, finished_at = ? WHERE task_id = ?").run(JSON.stringify(error), now, now, taskId);
-    return toTask(this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(taskId) as TaskRow);
+  #insertReport(report: NewDelivery | null): void {
+    if (report) this.#insertDelivery(report);
+  }
+
+  /** Writes the state a domain rule gave the task; returns it. */
+  #saveTask(task: TaskRecord): TaskRecord {
+    this.#sql(UPDATE_TASK_STATE_SQL).run(...taskStateValues(task), task.taskId);
+    return task;
   }
 
   #attempts(seqs: number[]): Map<number, DeliveryAttempt[]> {
-    const bySeq = new Map<number, DeliveryAttempt[]>();
-    if (seqs.length === 0) return bySeq;
-    const rows = this.#sql(`SELECT * FROM delivery_attempts WHERE delivery_seq IN (${seqs.map(() => '?').join(',')}) ORDER BY delivery_seq, attempt`).all(...seqs) as AttemptRow[];
-    for (const r of rows) {
-      const list = bySeq.get(r.delivery_seq) ?? [];
-      list.push(toAttempt(r));
-      bySeq.set(r.delivery_seq, list);
-    }
-    return bySeq;
+    if (seqs.length === 0) return new Map();
+    return attemptsBySeq(this.#sql(`SELECT * FROM delivery_attempts WHERE delivery_seq IN (${seqs.map(q).join(',')}) ORDER BY delivery_seq, attempt`).all(...seqs) as AttemptRow[]);
   }
-}
-
-function pageOf<R extends { seq: number }, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> {
-  const more = rows.length > limit;
-  const items = more ? rows.slice(0, limit) : rows;
-  const last = items[items.length - 1];
-  return { items: items.map(map), nextCursor: more && last ? encodeCursor(last.seq) : null };
 }

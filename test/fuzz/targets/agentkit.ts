@@ -349,7 +349,7 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
 
     async fingerprint() {
       const hash = createHash('sha256');
-      hash.update(`agents=${await store.countAgents()} tasks=${await store.countTasks()}\n`);
+      hash.update(`counts=${JSON.stringify(await store.counts())}\n`);
       for (const a of await all((cursor) => store.listAgents({ limit: 100, cursor }, {}))) hash.update(JSON.stringify(a));
       for (const t of await all((cursor) => store.listTasks({ limit: 100, cursor }, {}))) hash.update(JSON.stringify(t));
       const deliveries = await all((cursor) => store.listDeliveries({ limit: 100, cursor }, {}));
