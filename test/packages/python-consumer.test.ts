@@ -148,7 +148,12 @@ describe('a Python consumer outside the repository (FastAPI, standing in for Ops
     expect(finished.dispatched).toEqual([{ taskId: expect.any(String), status: 'queued' }]);
     const taskId = finished.dispatched[0]!.taskId;
     expect(finished.states.find((st) => st.state === 'finished')?.details).toMatchObject({ taskId, opscore_task_id: 'py-1', result: { message: 'from FastAPI' } });
-    expect(await (await fetch(`${appUrl}/tasks/${taskId}`)).json()).toEqual({ status: 'finished', result: { message: 'from FastAPI' } });
+    // The agent reports to Ops-Core and to AgentKit separately: AgentKit's copy may land a moment later.
+    const read = await eventually(async () => {
+      const task = (await (await fetch(`${appUrl}/tasks/${taskId}`)).json()) as { status: string; result: unknown };
+      return task.status === 'finished' ? task : undefined;
+    }, 10_000, 'the task to be finished in AgentKit, read with the async client');
+    expect(read).toEqual({ status: 'finished', result: { message: 'from FastAPI' } });
     await eventually(async () => ((await seen()).states.at(-1)?.state === 'idle' ? true : undefined), 10_000, 'the agent to report idle');
   }, 60_000);
 
