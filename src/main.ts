@@ -48,7 +48,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   await service.start();
   const missing = missingServiceNodeFlags();
   if (missing.length > 0) {
-    service.logger.info({ missing }, `node runs without ${missing.join(' ')}: resident memory stays higher after load bursts (npm start sets it; README, Memory)`);
+    service.logger.info({ missing }, `node runs without ${missing.join(' ')}: resident memory stays higher after load bursts (npm start sets it; README.md, Running the service)`);
   }
 }
 

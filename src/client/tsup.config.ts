@@ -1,17 +1,4 @@
-import { defineConfig } from 'tsup';
+// @agentkit/client: the generated types and the bundled specs are inlined.
+import { packageConfig } from '../../scripts/tsup-package.js';
 
-// @agentkit/client: one ES module and one declaration file, the generated types and the
-// bundled specs inlined; its dependencies (openapi-fetch, standardwebhooks) stay imports.
-export default defineConfig({
-  entry: { index: 'index.ts' },
-  format: ['esm'],
-  platform: 'node',
-  target: 'node20',
-  // The declarations are built from the repository root, where tsconfig.json's `paths` point the
-  // package names at their sources (so the SDK's need no built client).
-  dts: { compilerOptions: { rootDir: '../..', baseUrl: '../..' } },
-  removeNodeProtocol: false,
-  sourcemap: true,
-  clean: true,
-  tsconfig: '../../tsconfig.json',
-});
+export default packageConfig();

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * AgentKit's configuration, read from the environment (and `.env` when present, see
  * main.ts). Every variable is listed in README.md's configuration table.
@@ -53,8 +55,6 @@ export interface Config {
   leaseMs: number;
   /** `LOG_LEVEL`: pino level. Default info. */
   logLevel: string;
-  /** `AGENTKIT_PUBLIC_URL`: base URL of this service as agents see it (for links); optional. */
-  publicUrl: string | null;
 }
 
 /** Standard Webhooks' recommended schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
@@ -117,6 +117,35 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${v}"`);
 }
 
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(env: Env): string {
+  const v = (text(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LEVELS.includes(v)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${v}"`);
+  return v;
+}
+
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * Host entries: names (`agents.internal`), suffixes (`*.agents.internal`), IP addresses and CIDR
+ * ranges (`10.0.0.0/8`, `fd00::/8`), comma-separated, lower-cased.
+ */
+function agentHosts(env: Env, name: string): string[] {
+  const entries = (text(env, name) ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const entry of entries) {
+    const [addr = '', prefix, extra] = entry.split('/');
+    const family = isIP(addr);
+    const ok =
+      extra === undefined &&
+      (prefix === undefined
+        ? family !== 0 || HOST_NAME.test(entry.startsWith('*.') ? entry.slice(2) : entry)
+        : family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!ok) throw new ConfigError(`${name} has "${entry}", which is neither a host name, *.suffix, IP address nor CIDR range (e.g. 10.0.0.0/8)`);
+  }
+  return entries;
+}
+
 /** Reads and checks the configuration; throws {@link ConfigError} on the first problem. */
 export function loadConfig(env: Env = process.env): Config {
   const apiKeys = (text(env, 'AGENTKIT_API_KEYS') ?? '').split(',').map((k) => k.trim()).filter(Boolean);
@@ -157,14 +186,13 @@ export function loadConfig(env: Env = process.env): Config {
     deliveryTargetConcurrency: integer(env, 'AGENTKIT_DELIVERY_TARGET_CONCURRENCY', Math.ceil(deliveryConcurrency / 8), 1, 1024),
     taskOutcomeGraceMs: integer(env, 'AGENTKIT_TASK_OUTCOME_GRACE_MS', 30_000, 0, 86_400_000),
     maxBodyBytes: integer(env, 'AGENTKIT_MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
-    agentHosts: (text(env, 'AGENTKIT_AGENT_HOSTS') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+    agentHosts: agentHosts(env, 'AGENTKIT_AGENT_HOSTS'),
     validateResponses: flag(env, 'AGENTKIT_VALIDATE_RESPONSES', env.NODE_ENV !== 'production'),
     shutdownTimeoutMs: integer(env, 'AGENTKIT_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     sqliteSynchronous: sync,
     pgPoolSize: integer(env, 'AGENTKIT_PG_POOL_SIZE', 10, 1, 1000),
     pgStatementTimeoutMs: integer(env, 'AGENTKIT_PG_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     leaseMs,
-    logLevel: text(env, 'LOG_LEVEL') ?? 'info',
-    publicUrl: httpUrl(env, 'AGENTKIT_PUBLIC_URL'),
+    logLevel: logLevel(env),
   };
 }

@@ -1,11 +1,10 @@
 /**
  * Flags the AgentKit service process runs node with (`npm start`, `make run`, the benchmark).
  *
- * `--max-semi-space-size=2`: V8's young generation grows to 2 x 16 MB under load by default, and
- * the old generation that load promotes into stays committed after the burst: 254 MB resident
- * after 100,000 dispatches against 112 MB with this flag, with no CPU cost beyond the noise in
- * alternating dispatch runs (`make bench`, memory and dispatch scenarios; README). It cannot be set at run time:
- * V8 sizes the heap when the process starts.
+ * `--max-semi-space-size=2`: by default V8 grows its young generation under load, and the old
+ * generation that the load promotes into stays committed after the burst, so resident memory
+ * stays high long after the load. A small young generation keeps it down (bench/README.md has the
+ * figures). It cannot be set at run time: V8 sizes the heap when the process starts.
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 

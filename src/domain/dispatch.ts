@@ -1,21 +1,13 @@
 import type { components } from '../../generated/ts/agentkit.js';
+import type { TaskRecord } from './task.js';
 
 type Schemas = components['schemas'];
 export type DispatchRequest = Schemas['DispatchRequest'];
 export type TaskDispatch = Schemas['TaskDispatch'];
 export type OpsCoreMessage = Schemas['OpsCoreMessage'];
-export type OpsCoreMessageContext = Schemas['OpsCoreMessageContext'];
 
 /** What a dispatch body says about the task, whichever of the two shapes it came in. */
-export interface DispatchedTask {
-  taskName: string;
-  parameters: Record<string, unknown>;
-  opscoreSessionId: string | null;
-  opscoreTaskId: string | null;
-  timeoutSeconds: number | null;
-  /** What an Ops-Core message envelope carried besides the mapped fields; null for a TaskDispatch. */
-  opscoreMessage: OpsCoreMessageContext | null;
-}
+export type DispatchedTask = Pick<TaskRecord, 'taskName' | 'parameters' | 'opscoreSessionId' | 'opscoreTaskId' | 'timeoutSeconds' | 'opscoreMessage'>;
 
 /** The request schema says a body is exactly one of the two shapes; `payload` tells them apart. */
 export function isOpsCoreMessage(body: DispatchRequest): body is OpsCoreMessage {

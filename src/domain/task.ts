@@ -1,8 +1,9 @@
 import type { components } from '../../generated/ts/agentkit.js';
-import type { OpsCoreMessageContext } from './dispatch.js';
 
 type Schemas = components['schemas'];
 export type TaskStatus = Schemas['TaskStatus'];
+/** What an Ops-Core message envelope carried besides what was mapped onto the task (see dispatch.ts). */
+export type OpsCoreMessageContext = Schemas['OpsCoreMessageContext'];
 export type TaskError = Schemas['TaskError'];
 /** An agent's report on its task (the spec's `TaskReport`). */
 export type TaskReport = Schemas['TaskReport'];

@@ -26,9 +26,9 @@ function routeOf(req: Request, status: number): string {
  * request. Every request gets an id (the caller's `X-Request-Id` when well-formed, else a UUID),
  * echoed in `X-Request-Id` and in problem+json bodies. When it ends, the request is counted and
  * timed (prom-client) and logged through pino: 5xx at `error`, 4xx at `info`, the rest at
- * `debug`, so the default `info` level logs what went wrong and not the traffic. (It replaces
- * pino-http, which built a child logger and serialized each request even when the line was
- * then not written: a fifth of the per-request cost of bare Express in the dispatch benchmark.)
+ * `debug`, so the default `info` level logs what went wrong and not the traffic. (Not pino-http:
+ * it builds a child logger and serializes every request even when the line is then not written,
+ * which costs on every request what only the logged ones need.)
  */
 export function observeRequests(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {

@@ -119,7 +119,7 @@ class AgentInstance implements Agent {
     log.info({ agentId, contactEndpoint, url }, 'Agent registered with AgentKit and serving tasks');
     // Ops-Core resets an agent's state when it processes REGISTER: the first report waits for it.
     if (registerDeliveryId) {
-      running.opsCore.holdUntil(registerDelivered(running.client, agentId, registerDeliveryId, config.opsCoreRetry.notFoundRetryForMs, this.#cancelStart.signal, log));
+      running.opsCore.holdUntil(registerDelivered(running.client, registerDeliveryId, config.opsCoreRetry.notFoundRetryForMs, this.#cancelStart.signal, log));
     }
     running.opsCore.report(agentId, 'idle', null);
     return { agentId, contactEndpoint, url };

@@ -9,7 +9,6 @@ import type { Logger } from './types.js';
  */
 export async function registerDelivered(
   client: AgentKitClient,
-  agentId: string,
   deliveryId: string,
   waitMs: number,
   signal: AbortSignal,
@@ -19,13 +18,13 @@ export async function registerDelivered(
   let pause = 50;
   while (!signal.aborted && Date.now() < deadline) {
     try {
-      const { data } = await client.GET('/v1/webhook-deliveries', {
-        params: { query: { agentId, kind: 'agent.lifecycle', limit: 20 } },
+      const { data: delivery, response } = await client.GET('/v1/webhook-deliveries/{deliveryId}', {
+        params: { path: { deliveryId } },
         signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]),
       });
-      const delivery = data?.items.find((d) => d.deliveryId === deliveryId);
-      if (!delivery || delivery.status === 'succeeded') return;
-      if (delivery.status === 'failed') {
+      // Not there (an AgentKit of before this endpoint, or the delivery is gone): nothing to wait for.
+      if (response.status === 404 || delivery?.status === 'succeeded') return;
+      if (delivery?.status === 'failed') {
         logger.error({ deliveryId, lastError: delivery.lastError }, 'AgentKit could not tell Ops-Core about this agent (REGISTER failed); reporting state anyway');
         return;
       }

@@ -38,10 +38,10 @@ function parse(text: string): unknown {
 
 /**
  * The transport of the SDK's state and task reports. By default undici's `Pool`: keep-alive
- * connections to the receiver and `request()`, which costs about a tenth of the CPU of `fetch`
- * per call (measured in bench/README: a task makes up to five reports, so this is the SDK's
- * largest cost under load). The request and response types still come from the generated
- * specs: the reporters build their bodies as `AgentStateUpdate` and `TaskReport`.
+ * connections to the receiver and `request()`, which costs far less CPU than `fetch` per call; a
+ * task makes up to five reports, so under load this is the SDK's largest cost (bench/README.md
+ * has the figures). The request and response types still come from the generated specs: the
+ * reporters build their bodies as `AgentStateUpdate` and `TaskReport`.
  */
 export function createReportTransport(options: TransportOptions): ReportTransport {
   const base = new URL(options.baseUrl);

@@ -323,6 +323,16 @@ describe('GET /v1/webhook-deliveries', () => {
   });
 });
 
+describe('GET /v1/webhook-deliveries/{deliveryId}', () => {
+  it('when one delivery is read, then the delivery with its attempt log', async () => {
+    const { data, response } = await client.GET('/v1/webhook-deliveries/{deliveryId}', { params: { path: { deliveryId } } });
+
+    expect(response.status).toBe(200);
+    expect(data).toEqual(example('agentkit', 'getWebhookDelivery', '200'));
+    expect(data?.attemptLog[0]?.statusCode).toBe(400);
+  });
+});
+
 describe('POST /v1/webhook-deliveries/{deliveryId}/redeliver', () => {
   it('when a failed delivery is redelivered, then 202 with the delivery', async () => {
     const { data, response } = await client.POST('/v1/webhook-deliveries/{deliveryId}/redeliver', { params: { path: { deliveryId } } });

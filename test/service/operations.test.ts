@@ -175,6 +175,16 @@ describe('webhook deliveries', () => {
     expectProblem(await raw('POST', '/v1/webhook-deliveries/dlv_nope/redeliver'), 404);
     expectProblem(await raw('GET', '/v1/webhook-deliveries?status=lost'), 400);
   });
+
+  it('when one delivery is read by its id, then it comes with its attempt log; an unknown id is 404', async () => {
+    await opsCore.waitFor(() => opsCore.requests.length > 0);
+    const { data: page } = await ak.client.GET('/v1/webhook-deliveries', { params: { query: { kind: 'agent.lifecycle', status: 'succeeded' } } });
+    const listed = page!.items[0]!;
+    const { data, response } = await ak.client.GET('/v1/webhook-deliveries/{deliveryId}', { params: { path: { deliveryId: listed.deliveryId } } });
+    expect(response.status).toBe(200);
+    expect(data).toMatchObject({ deliveryId: listed.deliveryId, webhookId: listed.webhookId, kind: 'agent.lifecycle', attemptLog: expect.arrayContaining([expect.objectContaining({ attempt: 1, statusCode: 200 })]) });
+    expectProblem(await raw('GET', '/v1/webhook-deliveries/dlv_nope'), 404);
+  });
 });
 
 describe('health, metrics, docs', () => {

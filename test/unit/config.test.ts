@@ -18,5 +18,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', PORT: 'http' })).toThrow(ConfigError);
     expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', AGENTKIT_WEBHOOK_RETRY_SCHEDULE: '0,five' })).toThrow(/AGENTKIT_WEBHOOK_RETRY_SCHEDULE/);
     expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', OPSCORE_WEBHOOK_URL: 'ftp://x', OPSCORE_WEBHOOK_SECRET: 's' })).toThrow(/http/);
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+
+  it('when AGENTKIT_AGENT_HOSTS has a malformed entry, then a ConfigError names the variable and the entry', () => {
+    for (const bad of ['10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', 'not a host', 'a..b', '*.', 'host/8']) {
+      expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', AGENTKIT_AGENT_HOSTS: `agents.internal,${bad}` }), bad).toThrow(/AGENTKIT_AGENT_HOSTS has ".*"/);
+    }
+    expect(loadConfig({ AGENTKIT_API_KEYS: 'a', AGENTKIT_AGENT_HOSTS: 'Agents.Internal, *.pool.internal, 10.0.0.0/8, fd00::/8, 127.0.0.1' }).agentHosts).toEqual([
+      'agents.internal', '*.pool.internal', '10.0.0.0/8', 'fd00::/8', '127.0.0.1',
+    ]);
   });
 });

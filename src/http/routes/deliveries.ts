@@ -5,7 +5,7 @@ import { presentDelivery, presentPage } from '../presenters.js';
 
 type ListDeliveriesQuery = NonNullable<operations['listWebhookDeliveries']['parameters']['query']>;
 
-/** /v1/webhook-deliveries: the delivery log and redelivery. */
+/** /v1/webhook-deliveries: the delivery log, one delivery, and redelivery. */
 export function deliveryRoutes(deliveries: DeliveryUseCases): Router {
   const r = Router();
 
@@ -13,6 +13,10 @@ export function deliveryRoutes(deliveries: DeliveryUseCases): Router {
     const q = req.query as ListDeliveriesQuery;
     const page = await deliveries.list(q.limit ?? 50, q.cursor, { status: q.status, kind: q.kind, agentId: q.agentId });
     res.json(presentPage(page, presentDelivery));
+  });
+
+  r.get('/v1/webhook-deliveries/:deliveryId', async (req, res) => {
+    res.json(presentDelivery(await deliveries.get(req.params.deliveryId)));
   });
 
   r.post('/v1/webhook-deliveries/:deliveryId/redeliver', async (req, res) => {

@@ -4,38 +4,8 @@ import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type Deliv
 import { decideReport, failed, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskError, type TaskRecord, type TaskStatus } from '../../domain/task.js';
 import { cursorSeq } from '../cursor.js';
 import { attemptsBySeq, deliveryListQuery, depthByKind, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
-import {
-  AGENT_COLUMNS,
-  type AgentRow,
-  agentValues,
-  type AttemptRow,
-  type DeliveryRow,
-  NEW_DELIVERY_COLUMNS,
-  NEW_TASK_COLUMNS,
-  newDeliveryValues,
-  newTaskValues,
-  TASK_STATE_COLUMNS,
-  type TaskRow,
-  taskStateValues,
-  toAgent,
-  toDelivery,
-  toTask,
-} from '../rows.js';
-import type {
-  CreateTaskInput,
-  CreateTaskResult,
-  DeliveryFilter,
-  DeregisterInput,
-  Page,
-  PageRequest,
-  RedeliverResult,
-  RegisterInput,
-  RegisterResult,
-  Store,
-  TaskFilter,
-  TaskReportInput,
-  TaskReportResult,
-} from '../types.js';
+import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
+import type { CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
 import { parsePostgresUrl } from './connection.js';
 import { postgresMigrations } from './migrations.js';
 
@@ -71,10 +41,9 @@ const types: pg.CustomTypesConfig = {
 
 /**
  * Begins the claim's transaction (one round trip): walk the due index in order and stop at the limit. With a
- * backlog that grew faster than the table's statistics (autovacuum analyzes it a minute
- * later, at best), the planner otherwise picks a bitmap scan of every due row and a sort, so
- * each claim costs in proportion to the backlog: the statement took 11 ms at 8,000 queued,
- * against 0.2 ms walking the index (`EXPLAIN=1` and `EXPLAIN=ordered` in bench/micro/pg-outbox.ts).
+ * backlog that grew faster than the table's statistics (autovacuum analyzes it later, at best),
+ * the planner otherwise picks a bitmap scan of every due row and a sort, so each claim costs in
+ * proportion to the backlog (bench/micro/pg-outbox.ts prints both plans with `EXPLAIN=1`).
  */
 export const BEGIN_ORDERED_WALK_SQL = 'BEGIN; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off';
 

@@ -6,38 +6,8 @@ import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type Deliv
 import { decideReport, delivered, failed, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskError, type TaskRecord, type TaskStatus } from '../../domain/task.js';
 import { cursorSeq } from '../cursor.js';
 import { attemptsBySeq, deliveryListQuery, depthByKind, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
-import {
-  AGENT_COLUMNS,
-  type AgentRow,
-  agentValues,
-  type AttemptRow,
-  type DeliveryRow,
-  NEW_DELIVERY_COLUMNS,
-  NEW_TASK_COLUMNS,
-  newDeliveryValues,
-  newTaskValues,
-  TASK_STATE_COLUMNS,
-  type TaskRow,
-  taskStateValues,
-  toAgent,
-  toDelivery,
-  toTask,
-} from '../rows.js';
-import type {
-  CreateTaskInput,
-  CreateTaskResult,
-  DeliveryFilter,
-  DeregisterInput,
-  Page,
-  PageRequest,
-  RedeliverResult,
-  RegisterInput,
-  RegisterResult,
-  Store,
-  TaskFilter,
-  TaskReportInput,
-  TaskReportResult,
-} from '../types.js';
+import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
+import type { CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
 
 export interface SqliteStoreOptions {

@@ -50,6 +50,134 @@ class WebhookDeliveriesApi(object):
         self.api_client = api_client
 
     @validate_call
+    async def get_webhook_delivery(self, delivery_id : Annotated[constr(strict=True, max_length=64, min_length=1), Field(..., description="The delivery's id.")], **kwargs) -> WebhookDelivery:  # noqa: E501
+        """Read one delivery and its attempts  # noqa: E501
+
+        One outgoing message as the delivery log shows it, with every attempt's status code, latency and error. The `registerDeliveryId` of a registration names one: the SDK reads it to learn when Ops-Core has processed the agent's `REGISTER`.  # noqa: E501
+        A coroutine: the request runs on the event loop that awaits it.
+
+        >>> result = await api.get_webhook_delivery(delivery_id)
+
+        :param delivery_id: The delivery's id. (required)
+        :type delivery_id: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :return: Returns the result object.
+        :rtype: WebhookDelivery
+        """
+        kwargs['_return_http_data_only'] = True
+        if '_preload_content' in kwargs:
+            raise ValueError("Error! Please call the get_webhook_delivery_with_http_info method with `_preload_content` instead and obtain raw data from ApiResponse.raw_data")
+        return await self.get_webhook_delivery_with_http_info(delivery_id, **kwargs)  # noqa: E501
+
+    @validate_call
+    async def get_webhook_delivery_with_http_info(self, delivery_id : Annotated[constr(strict=True, max_length=64, min_length=1), Field(..., description="The delivery's id.")], **kwargs) -> ApiResponse:  # noqa: E501
+        """Read one delivery and its attempts  # noqa: E501
+
+        One outgoing message as the delivery log shows it, with every attempt's status code, latency and error. The `registerDeliveryId` of a registration names one: the SDK reads it to learn when Ops-Core has processed the agent's `REGISTER`.  # noqa: E501
+        A coroutine: the request runs on the event loop that awaits it.
+
+        >>> result = await api.get_webhook_delivery_with_http_info(delivery_id)
+
+        :param delivery_id: The delivery's id. (required)
+        :type delivery_id: str
+        :param _preload_content: if False, the ApiResponse.data will
+                                 be set to none and raw_data will store the 
+                                 HTTP response body without reading/decoding.
+                                 Default is True.
+        :type _preload_content: bool, optional
+        :param _return_http_data_only: response data instead of ApiResponse
+                                       object with status code, headers, etc
+        :type _return_http_data_only: bool, optional
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the authentication
+                              in the spec for a single request.
+        :type _request_auth: dict, optional
+        :type _content_type: string, optional: force content-type for the request
+        :return: Returns the result object.
+        :rtype: tuple(WebhookDelivery, status_code(int), headers(HTTPHeaderDict))
+        """
+
+        _params = locals()
+
+        _all_params = [
+            'delivery_id'
+        ]
+        _all_params.extend(
+            [
+                '_return_http_data_only',
+                '_preload_content',
+                '_request_timeout',
+                '_request_auth',
+                '_content_type',
+                '_headers'
+            ]
+        )
+
+        # validate the arguments
+        for _key, _val in _params['kwargs'].items():
+            if _key not in _all_params:
+                raise ApiTypeError(
+                    "Got an unexpected keyword argument '%s'"
+                    " to method get_webhook_delivery" % _key
+                )
+            _params[_key] = _val
+        del _params['kwargs']
+
+        _collection_formats = {}
+
+        # process the path parameters
+        _path_params = {}
+        if _params['delivery_id']:
+            _path_params['deliveryId'] = _params['delivery_id']
+
+
+        # process the query parameters
+        _query_params = []
+        # process the header parameters
+        _header_params = dict(_params.get('_headers', {}))
+        # process the form parameters
+        _form_params = []
+        _files = {}
+        # process the body parameter
+        _body_params = None
+        # set the HTTP header `Accept`
+        _header_params['Accept'] = self.api_client.select_header_accept(
+            ['application/json', 'application/problem+json'])  # noqa: E501
+
+        # authentication setting
+        _auth_settings = ['bearerAuth']  # noqa: E501
+
+        _response_types_map = {
+            '200': "WebhookDelivery",
+            '400': "Problem",
+            '401': "Problem",
+            '404': "Problem",
+        }
+
+        return await self.api_client.call_api(
+            '/v1/webhook-deliveries/{deliveryId}', 'GET',
+            _path_params,
+            _query_params,
+            _header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            response_types_map=_response_types_map,
+            auth_settings=_auth_settings,
+            _return_http_data_only=_params.get('_return_http_data_only'),  # noqa: E501
+            _preload_content=_params.get('_preload_content', True),
+            _request_timeout=_params.get('_request_timeout'),
+            collection_formats=_collection_formats,
+            _request_auth=_params.get('_request_auth'))
+
+    @validate_call
     async def list_webhook_deliveries(self, status : Annotated[Optional[DeliveryStatus], Field(description="Only deliveries in this status.")] = None, kind : Annotated[Optional[StrictStr], Field(description="Only deliveries of this kind.")] = None, agent_id : Annotated[Optional[constr(strict=True, max_length=128, min_length=1)], Field(description="Only items of this agent.")] = None, limit : Annotated[Optional[conint(strict=True, le=100, ge=1)], Field(description="Page size.")] = None, cursor : Annotated[Optional[constr(strict=True, max_length=200, min_length=1)], Field(description="The `nextCursor` of the previous page.")] = None, **kwargs) -> WebhookDeliveryList:  # noqa: E501
         """List outgoing deliveries and their attempts  # noqa: E501
 
