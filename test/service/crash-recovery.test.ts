@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Receiver } from '../support/receiver.js';
 import { startAgentKitProcess, type RunningProcess } from '../support/processes.js';
+import { freshSchema, type TestSchema } from '../support/postgres.js';
 import { API_KEY, registration, WEBHOOK_SECRET } from '../support/service.js';
 
 let dir: string;
@@ -12,6 +13,7 @@ let ak: RunningProcess | null = null;
 
 afterEach(async () => {
   await ak?.kill('SIGKILL');
+  ak = null;
   await opsCore?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -50,4 +52,58 @@ describe('AgentKit killed with SIGKILL', () => {
     expect(again.headers['webhook-id']).toBe(firstId);
     expect(again.json).toMatchObject({ event_type: 'REGISTER', agent_details: { agentId: 'survivor' } });
   });
+});
+
+describe.each([['SQLite'], ['PostgreSQL']])('AgentKit on %s killed the moment it answered 202', (storeName) => {
+  let schema: TestSchema | undefined;
+  let agent: Receiver | undefined;
+
+  afterEach(async () => {
+    await agent?.stop();
+    await schema?.drop();
+    agent = schema = undefined;
+  });
+
+  it('when dispatches without an Idempotency-Key are answered 202 and the process is SIGKILLed at once, then every answered task is there after restart and reaches its agent', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agentkit-crash-'));
+    opsCore = await new Receiver().start();
+    agent = await new Receiver().start();
+    agent.answer(() => ({ status: 202 }));
+    if (storeName === 'PostgreSQL') schema = await freshSchema('agentkit_crash');
+    const env = { AGENTKIT_DB: schema ? schema.url : join(dir, 'agentkit.db'), AGENTKIT_API_KEYS: API_KEY, AGENTKIT_LEASE_MS: '11000' };
+    ak = await startAgentKitProcess(env);
+    const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+    const registered = await fetch(`${ak.url}/v1/agents`, { method: 'POST', headers, body: JSON.stringify(registration({ agentId: 'worker', contactEndpoint: `${agent.url}/tasks` })) });
+    expect(registered.status).toBe(201);
+
+    const running = ak;
+    const answered: string[] = [];
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        try {
+          const res = await fetch(`${running.url}/v1/agents/worker/run`, { method: 'POST', headers, body: JSON.stringify({ task_name: 'echo', parameters: { i } }) });
+          if (res.status !== 202) return;
+          // The id is in the Location header: no need to read a body the kill may cut.
+          answered.push(res.headers.get('location')!.split('/').pop()!);
+          void running.kill('SIGKILL');
+        } catch {
+          // Cut by the kill: never answered, so never promised.
+        }
+      }),
+    );
+    await running.kill('SIGKILL');
+    ak = null;
+    expect(answered.length).toBeGreaterThan(0);
+
+    ak = await startAgentKitProcess(env);
+    for (const taskId of answered) {
+      const res = await fetch(`${ak.url}/v1/tasks/${taskId}`, { headers });
+      expect(res.status, `task ${taskId} answered 202 before the kill`).toBe(200);
+    }
+    await agent.waitFor(
+      () => answered.every((id) => agent!.requests.some((r) => (r.json as { taskId?: string } | undefined)?.taskId === id)),
+      60_000,
+      'every answered task delivered after the restart',
+    );
+  }, 120_000);
 });

@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookVerifier } from '../../src/client/webhooks.js';
 import { eventually, Receiver } from '../support/receiver.js';
@@ -44,6 +46,10 @@ describe('task delivery to the agent', () => {
     const req = agent.requests[0]!;
     expect(req.path).toBe('/tasks');
     new WebhookVerifier(secret).verify(req.rawBody, req.headers);
+    // Checked apart from our own verifier too: the standardwebhooks library, and the X-AgentKit rule with node:crypto.
+    expect(() => new Webhook(secret).verify(req.rawBody, req.headers)).not.toThrow();
+    const xSignature = createHmac('sha256', secret).update(`${req.headers['x-agentkit-timestamp']}.${req.rawBody}`).digest('hex');
+    expect(req.headers['x-agentkit-signature']).toBe(xSignature);
     expect(req.json).toMatchObject({ taskId: task!.taskId, agentId: 'worker-1', task_name: 'echo', parameters: { msg: 'hi' }, opscore_task_id: 't-1', opscore_session_id: 's-1', timeout_seconds: 30, attempt: 1 });
     expect((req.json as { deadline: string }).deadline).toBeTruthy();
     const delivered = await taskStatus(task!.taskId, 'delivered');

@@ -47,3 +47,27 @@ describe('WebhookVerifier and bodies that are not JSON', () => {
     expect(reason(() => new WebhookVerifier(secret).verify(text, headers))).toBe('accepted');
   });
 });
+
+// Fixed vectors, computed apart from this code (Python's hmac; the first is the Standard Webhooks
+// specification's own example), so that signer and verifier cannot agree on a wrong scheme.
+describe('WebhookSigner against fixed test vectors', () => {
+  const msgId = 'msg_p5jXN8AQM9LWM0D4loKWxJek';
+  const payload = '{"test": 2432232314}';
+  const at = new Date(1614265330 * 1000);
+
+  it('when the secret is whsec_, then webhook-signature is Standard Webhooks\' (key: the base64 after the prefix) and X-AgentKit keys with the whole string', () => {
+    expect(new WebhookSigner('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw').sign(msgId, payload, at)).toEqual({
+      'webhook-id': msgId,
+      'webhook-timestamp': '1614265330',
+      'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+      'x-agentkit-timestamp': '1614265330',
+      'x-agentkit-signature': '2e37df5d4a028c51a7f3133d64ae1e300d2c2c900f1b1d49d4369ad2530f8964',
+    });
+  });
+
+  it('when the secret is raw, then both schemes key with its UTF-8 bytes', () => {
+    const headers = new WebhookSigner('a-raw-shared-secret').sign(msgId, payload, at);
+    expect(headers['webhook-signature']).toBe('v1,nYYTINMUdNbiT6lShf7SwG6T/oCmcc00ewSGJgr3Hdw=');
+    expect(headers['x-agentkit-signature']).toBe('f9956551fd3c64e3b458e6b1be7f711cbcbb0040208be944763e3f669c3895ed');
+  });
+});

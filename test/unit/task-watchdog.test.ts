@@ -1,0 +1,71 @@
+// The deadline watchdog with a test clock: it fails a taken task only once its deadline and the
+// grace have passed, and Ops-Core hears `error`.
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { failureReport, taskDelivery } from '../../src/domain/messages.js';
+import { TaskWatchdog } from '../../src/domain/task-watchdog.js';
+import type { TaskRecord } from '../../src/domain/task.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const T0 = Date.parse('2030-01-01T00:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+let store: SqliteStore;
+
+afterEach(async () => {
+  await store?.close();
+});
+
+async function takenTask(deadlineMs: number | null): Promise<TaskRecord> {
+  const agent = { agentId: 'a-1', agentName: 'a', version: '1', capabilities: [], contactEndpoint: 'http://127.0.0.1:9/tasks', metadata: {} };
+  await store.registerAgent({ agent, candidateSecret: 'whsec_c2VjcmV0', rotateSecret: false, notification: null, now: iso(T0) });
+  const task: TaskRecord = {
+    taskId: `t-${deadlineMs}`, agentId: 'a-1', taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: null, timeoutSeconds: deadlineMs === null ? null : 1,
+    opscoreMessage: null, deadline: deadlineMs === null ? null : iso(deadlineMs), status: 'queued', progress: null, message: null, result: undefined, error: null,
+    createdAt: iso(T0), updatedAt: iso(T0), deliveredAt: null, finishedAt: null,
+  };
+  await store.createTask({ task, delivery: (endpoint) => taskDelivery(task, endpoint, new Date(T0)), idempotencyKey: null, requestHash: '' });
+  const [d] = await store.claimDeliveries(T0, 10, 'w', T0 + 60_000);
+  await store.recordAttempt(d!.deliveryId, 'w', { attempt: 1, at: iso(T0), statusCode: 202, latencyMs: 1, error: null }, { outcome: 'succeeded' }, () => null);
+  return task;
+}
+
+function watchdogAt(now: number, queued: () => void = () => {}) {
+  return new TaskWatchdog({
+    store,
+    clock: { now: () => new Date(now) },
+    logger: pino({ level: 'silent' }),
+    failureReport: failureReport({ webhookUrl: null, apiUrl: 'http://opscore' }),
+    graceMs: 30_000,
+    queued,
+  });
+}
+
+describe('TaskWatchdog', () => {
+  it('when a taken task is past its deadline but within the grace, then it is left to its agent', async () => {
+    store = new SqliteStore({ path: ':memory:' });
+    await store.migrate();
+    const task = await takenTask(T0 + 1000);
+    await watchdogAt(T0 + 1000 + 29_999).sweep();
+    expect((await store.getTask(task.taskId))?.status).toBe('delivered');
+  });
+
+  it('when the grace has passed too, then the task fails with no outcome and its error report is queued', async () => {
+    store = new SqliteStore({ path: ':memory:' });
+    await store.migrate();
+    const task = await takenTask(T0 + 1000);
+    let woken = 0;
+    await watchdogAt(T0 + 1000 + 30_001, () => woken++).sweep();
+    expect(await store.getTask(task.taskId)).toMatchObject({ status: 'failed', error: { code: 'timeout' }, finishedAt: iso(T0 + 31_001) });
+    const reports = (await store.listDeliveries({ limit: 10 }, { kind: 'opscore.state' })).items;
+    expect(reports.map((r) => [r.taskId, JSON.parse(r.payload).state])).toEqual([[task.taskId, 'error']]);
+    expect(woken).toBe(1);
+  });
+
+  it('when a taken task has no deadline, then this watchdog never fails it', async () => {
+    store = new SqliteStore({ path: ':memory:' });
+    await store.migrate();
+    const task = await takenTask(null);
+    await watchdogAt(T0 + 365 * 86_400_000).sweep();
+    expect((await store.getTask(task.taskId))?.status).toBe('delivered');
+  });
+});
