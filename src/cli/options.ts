@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 
 /** Option parsers shared by the commands; a bad value is a usage error (exit 2). */
@@ -41,6 +42,21 @@ export function oneOf<T extends string>(values: readonly T[]) {
 
 /** The page-size option's parser (the API accepts 1 to 100). */
 export const pageSize = integerIn(1, 100);
+
+/** What {@link withPaging} adds to a list command's options. */
+export interface PagingOptions {
+  limit?: number;
+  cursor?: string;
+  all?: boolean;
+}
+
+/** The options every list command has: `--limit`, `--cursor`, `--all`. */
+export function withPaging(command: Command): Command {
+  return command
+    .option('--limit <n>', 'page size (1-100; the server default is 50)', pageSize)
+    .option('--cursor <cursor>', 'start at this page (a nextCursor from --json output)')
+    .option('--all', 'follow nextCursor and list every page');
+}
 
 /** One page of a cursor-paginated list. */
 export interface Page<T> {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { AgentKitComponents } from '../../client/agentkit.js';
 import { apiFor, call, globalOptions } from '../api.js';
 import { cell, jsonBlock, note, printJson, printRecord, printTable, time } from '../output.js';
-import { pageSize, readPages } from '../options.js';
+import { withPaging, type PagingOptions, readPages } from '../options.js';
 
 type Agent = AgentKitComponents['schemas']['Agent'];
 
@@ -21,13 +21,9 @@ Examples:
   $ agentkit agents deregister echo-agent-1`,
     );
 
-  agents
-    .command('list')
+  withPaging(agents.command('list'))
     .description('List registered agents, oldest registration first')
     .option('--capability <capability>', 'only agents that list this capability')
-    .option('--limit <n>', 'page size (1-100; the server default is 50)', pageSize)
-    .option('--cursor <cursor>', 'start at this page (a nextCursor from --json output)')
-    .option('--all', 'follow nextCursor and list every page')
     .addHelpText(
       'after',
       `
@@ -36,7 +32,7 @@ Examples:
   $ agentkit agents list --capability echo
   $ agentkit agents list --all --json | jq -r '.items[].agentId'`,
     )
-    .action(async (options: { capability?: string; limit?: number; cursor?: string; all?: boolean }, command: Command) => {
+    .action(async (options: { capability?: string } & PagingOptions, command: Command) => {
       const globals = globalOptions(command);
       const api = apiFor(globals);
       const page = await readPages<Agent>(

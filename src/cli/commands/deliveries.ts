@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AgentKitComponents, AgentKitPaths } from '../../client/agentkit.js';
 import { apiFor, call, globalOptions } from '../api.js';
-import { allValues, oneOf, pageSize, readPages } from '../options.js';
+import { allValues, oneOf, withPaging, type PagingOptions, readPages } from '../options.js';
 import { cell, note, printJson, printRecord, printTable, time } from '../output.js';
 
 type Delivery = AgentKitComponents['schemas']['WebhookDelivery'];
@@ -49,15 +49,11 @@ Examples:
   $ agentkit deliveries redeliver 01JDX8Q3W5K2M7N9P4R6T8V0XY`,
     );
 
-  deliveries
-    .command('list')
+  withPaging(deliveries.command('list'))
     .description('List outgoing deliveries, newest first, with their last outcome')
     .option('--status <status>', `only deliveries in this status (${DELIVERY_STATUSES.join(', ')})`, oneOf(DELIVERY_STATUSES))
     .option('--kind <kind>', `only deliveries of this kind (${DELIVERY_KINDS.join(', ')})`, oneOf(DELIVERY_KINDS))
     .option('--agent <agentId>', 'only deliveries about this agent')
-    .option('--limit <n>', 'page size (1-100; the server default is 50)', pageSize)
-    .option('--cursor <cursor>', 'start at this page (a nextCursor from --json output)')
-    .option('--all', 'follow nextCursor and list every page')
     .addHelpText(
       'after',
       `
@@ -70,7 +66,7 @@ Examples:
     )
     .action(
       async (
-        options: { status?: DeliveryStatus; kind?: DeliveryKind; agent?: string; limit?: number; cursor?: string; all?: boolean },
+        options: { status?: DeliveryStatus; kind?: DeliveryKind; agent?: string } & PagingOptions,
         command: Command,
       ) => {
         const globals = globalOptions(command);

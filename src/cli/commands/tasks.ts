@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AgentKitComponents } from '../../client/agentkit.js';
 import { apiFor, call, globalOptions } from '../api.js';
-import { allValues, oneOf, pageSize, readPages } from '../options.js';
+import { allValues, oneOf, withPaging, type PagingOptions, readPages } from '../options.js';
 import { cell, jsonBlock, jsonCell, note, printJson, printRecord, printTable, time } from '../output.js';
 
 export type Task = AgentKitComponents['schemas']['Task'];
@@ -68,14 +68,10 @@ Examples:
       printTask(task, globals.json);
     });
 
-  tasks
-    .command('list')
+  withPaging(tasks.command('list'))
     .description('List tasks, newest first')
     .option('--agent <agentId>', 'only tasks of this agent')
     .option('--status <status>', `only tasks in this status (${TASK_STATUSES.join(', ')})`, oneOf(TASK_STATUSES))
-    .option('--limit <n>', 'page size (1-100; the server default is 50)', pageSize)
-    .option('--cursor <cursor>', 'start at this page (a nextCursor from --json output)')
-    .option('--all', 'follow nextCursor and list every page')
     .addHelpText(
       'after',
       `
@@ -86,7 +82,7 @@ Examples:
     )
     .action(
       async (
-        options: { agent?: string; status?: TaskStatus; limit?: number; cursor?: string; all?: boolean },
+        options: { agent?: string; status?: TaskStatus } & PagingOptions,
         command: Command,
       ) => {
         const globals = globalOptions(command);
