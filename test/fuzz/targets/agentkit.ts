@@ -132,12 +132,13 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
 
   /** A valid request for any operation that only reads. */
   function validRead(): BaseRequest {
-    const id = rng.pick(['listAgents', 'getAgent', 'listTasks', 'getTask', 'listWebhookDeliveries', 'getHealth', 'getReadiness']);
+    const id = rng.pick(['listAgents', 'getAgent', 'listTasks', 'getTask', 'listWebhookDeliveries', 'getWebhookDelivery', 'getHealth', 'getReadiness', 'getServiceHealth']);
     const o = op(id);
     if (id === 'getAgent' && known.agents.length) return base(o, { agentId: someAgent() });
     if (id === 'getTask' && known.tasks.length) return base(o, { taskId: rng.pick(known.tasks).taskId });
-    if (id === 'getHealth' || id === 'getReadiness') return base(o, {}, { auth: [] });
-    const list = id === 'getAgent' || id === 'getTask' ? op('listAgents') : o;
+    if (id === 'getWebhookDelivery' && known.deliveries.length) return base(o, { deliveryId: rng.pick(known.deliveries).deliveryId });
+    if (id === 'getHealth' || id === 'getReadiness' || id === 'getServiceHealth') return base(o, {}, { auth: [] });
+    const list = id === 'getAgent' || id === 'getTask' || id === 'getWebhookDelivery' ? op('listAgents') : o;
     return base(list, {}, { query: listQuery(list) });
   }
 
@@ -157,10 +158,14 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
         return base(o, { agentId: someAgent() });
       case 'getTask':
         return base(o, { taskId: known.tasks.length ? rng.pick(known.tasks).taskId : rng.uuid() });
+      case 'registerAgentCompat':
+        return { ...registration(rng.chance(0.5) ? someAgent() : freshAgentId()), op: o };
+      case 'getWebhookDelivery':
       case 'redeliverWebhookDelivery':
         return base(o, { deliveryId: known.deliveries.length ? rng.pick(known.deliveries).deliveryId : 'nonexistent' });
       case 'getHealth':
       case 'getReadiness':
+      case 'getServiceHealth':
         return base(o, {}, { auth: [] });
       default:
         return base(o, {}, { query: listQuery(o) });
