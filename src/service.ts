@@ -6,7 +6,7 @@ import { DeliveryWorker } from './delivery/worker.js';
 import { AgentHostAllowlist } from './domain/agent-hosts.js';
 import { AgentUseCases } from './domain/use-cases/agents.js';
 import { systemClock } from './domain/clock.js';
-import { failureReport } from './domain/messages.js';
+import { endReport } from './domain/messages.js';
 import { TaskWatchdog } from './domain/task-watchdog.js';
 import { DeliveryUseCases } from './domain/use-cases/deliveries.js';
 import { TaskUseCases } from './domain/use-cases/tasks.js';
@@ -43,13 +43,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const store = overrides.store ?? (await openStore(config, { onBackgroundError: (err) => logger.warn({ err }, 'database connection lost; the pool reconnects') }));
   const metrics = new Metrics(store);
   const targets = { webhookUrl: config.webhookUrl, apiUrl: config.opsCoreApiUrl };
-  const reportFailure = failureReport(targets);
+  const reportFailure = endReport(targets);
   const worker = new DeliveryWorker({
     store,
     logger: logger.child({ component: 'delivery' }),
     metrics,
     requests: new RequestBuilder({ store, webhookSecret: config.webhookSecret, opsCoreApiKey: config.opsCoreApiKey }),
-    failureReport: reportFailure,
+    endReport: reportFailure,
     webhookRetrySchedule: config.webhookRetrySchedule,
     taskRetrySchedule: config.taskRetrySchedule,
     timeoutMs: config.deliveryTimeoutMs,
@@ -64,12 +64,19 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     store,
     clock,
     logger: logger.child({ component: 'watchdog' }),
-    failureReport: reportFailure,
+    endReport: reportFailure,
     graceMs: config.taskOutcomeGraceMs,
     queued: () => worker.wake(),
   });
   const agents = new AgentUseCases({ store, targets, allowlist: new AgentHostAllowlist(config.agentHosts), clock, queued });
-  const tasks = new TaskUseCases({ store, clock, queued, dispatched: () => metrics.tasksDispatched.inc() });
+  const tasks = new TaskUseCases({
+    store,
+    clock,
+    queued,
+    dispatched: () => metrics.tasksDispatched.inc(),
+    missedHeartbeats: config.missedHeartbeats,
+    cancelGraceMs: config.cancelGraceMs,
+  });
   const deliveries = new DeliveryUseCases({ store, clock, queued });
   const app = createApp({
     apiKeys: config.apiKeys,

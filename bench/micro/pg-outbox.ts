@@ -10,7 +10,7 @@ import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { taskDelivery } from '../../src/domain/messages.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { TaskRecord } from '../../src/domain/task.js';
+import { newTask, type TaskRecord } from '../../src/domain/task.js';
 
 const n = Number(process.argv[2] ?? 8000);
 const base = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -32,11 +32,7 @@ try {
     await Promise.all(Array.from({ length: 50 }, async (_, j) => {
       const at = new Date();
       const agentId = `agent-${j % 10}`;
-      const task: TaskRecord = {
-        taskId: uuidv7(), agentId, taskName: 'echo', parameters: { message: 'hello' }, opscoreSessionId: 's', opscoreTaskId: 't',
-        timeoutSeconds: null, opscoreMessage: null, deadline: null, status: 'queued', progress: null, message: null, result: undefined, error: null,
-        createdAt: at.toISOString(), updatedAt: at.toISOString(), deliveredAt: null, finishedAt: null,
-      };
+      const task: TaskRecord = newTask({ taskId: uuidv7(), agentId, taskName: 'echo', parameters: { message: 'hello' }, opscoreSessionId: 's', opscoreTaskId: 't', timeoutSeconds: null, opscoreMessage: null }, at.toISOString());
       await store.createTask({ task, delivery: (endpoint) => taskDelivery(task, endpoint, at), idempotencyKey: null, requestHash: '' });
     }));
   }

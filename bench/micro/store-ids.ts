@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { taskDelivery } from '../../src/domain/messages.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { TaskRecord } from '../../src/domain/task.js';
+import { newTask, type TaskRecord } from '../../src/domain/task.js';
 
 const n = Number(process.argv[2] ?? 60_000);
 
@@ -28,11 +28,7 @@ async function run(label: string, newId: () => string): Promise<void> {
     const writes: Promise<unknown>[] = [];
     for (let j = 0; j < 32; j++) {
       const at = new Date();
-      const task: TaskRecord = {
-        taskId: newId(), agentId: `agent-${j % 10}`, taskName: 'echo', parameters: { message: 'hello', n: 42 },
-        opscoreSessionId: 's', opscoreTaskId: 't', timeoutSeconds: null, opscoreMessage: null, deadline: null, status: 'queued', progress: null,
-        message: null, result: undefined, error: null, createdAt: at.toISOString(), updatedAt: at.toISOString(), deliveredAt: null, finishedAt: null,
-      };
+      const task: TaskRecord = newTask({ taskId: newId(), agentId: `agent-${j % 10}`, taskName: 'echo', parameters: { message: 'hello', n: 42 }, opscoreSessionId: 's', opscoreTaskId: 't', timeoutSeconds: null, opscoreMessage: null }, at.toISOString());
       const delivery = taskDelivery(task, 'http://127.0.0.1:9/tasks', at);
       const suffix = newId().replaceAll('-', '');
       writes.push(store.createTask({ task, delivery: () => ({ ...delivery, deliveryId: `dlv_${suffix}`, webhookId: `msg_${suffix}` }), idempotencyKey: null, requestHash: '' }));

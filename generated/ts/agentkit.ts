@@ -159,6 +159,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks/{taskId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task's id. */
+                taskId: components["parameters"]["TaskIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a task
+         * @description A `queued` task (also one waiting for a slot, or between delivery retries) is canceled at once and never delivered: 200, `canceled`, its pending delivery `canceled` too. A `delivered` or `running` task becomes `canceling`: AgentKit sends the agent a signed cancel notice (the `taskCancel` webhook), the SDK aborts the handler's signal and reports `canceled`, and Ops-Core hears `canceled`, then `idle`; answered 202. If the agent does not confirm within `AGENTKIT_CANCEL_GRACE_MS`, AgentKit marks the task `canceled` itself and tells Ops-Core `canceled`; a later outcome from the agent gets 409. Idempotent: asking again gives the same answer. A task already `finished` or `failed` is a 409.
+         */
+        post: operations["cancelTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook-deliveries": {
         parameters: {
             query?: never;
@@ -324,6 +347,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    taskCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel notice to an agent
+         * @description Sent by AgentKit to `<contactEndpoint>/<taskId>/cancel` when a task the agent has is canceled, signed like the task delivery (the agent's `signingSecret`, both forms), with retries until the cancel grace ends. The agent stops the task's handler (the SDK aborts its signal with a `TaskCanceledError`) and reports `canceled` to AgentKit, and to Ops-Core `canceled`, then `idle`. `canceled` is not `error`: Ops-Core's workflow does not take it for a failure to retry; the agent is free again once it says `idle`.
+         */
+        post: operations["deliverTaskCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -388,6 +431,15 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
+            /** @description The heartbeat interval the agent declared, in seconds; null when it declared none. */
+            heartbeatIntervalSeconds?: number | null;
+            /** @description The most tasks it takes at once; null when it set no limit. */
+            maxConcurrentTasks?: number | null;
+            /**
+             * Format: date-time
+             * @description When AgentKit last heard from the agent (its registration, or a report on one of its tasks).
+             */
+            lastSeenAt?: string | null;
             /** Format: date-time */
             registeredAt: string;
             /** Format: date-time */
@@ -430,7 +482,7 @@ export interface components {
         };
         /**
          * AgentRegistrationRequest
-         * @description What an agent sends to register. Everything but `rotateSigningSecret` is forwarded to Ops-Core as `agent_details`.
+         * @description What an agent sends to register. Its `AgentRegistrationDetails` fields are forwarded to Ops-Core as `agent_details`; `rotateSigningSecret`, `heartbeatIntervalSeconds` and `maxConcurrentTasks` are AgentKit's alone.
          */
         AgentRegistrationRequest: {
             agentId?: components["schemas"]["AgentId"];
@@ -443,6 +495,10 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description How often the agent sends a heartbeat (a `running` report) while a task runs, in seconds. AgentKit fails a delivered or running task with `heartbeat_timeout` when it hears nothing of it for `AGENTKIT_MISSED_HEARTBEATS` (3) intervals, so that a task whose agent died ends. Absent or null: the agent sends none, and its tasks are never failed this way (the SDK declares 10). */
+            heartbeatIntervalSeconds?: number | null;
+            /** @description How many tasks the agent takes at once. AgentKit then has at most that many of its tasks delivered and unfinished; further tasks stay `queued` and are delivered in dispatch order as they end. Absent or null: no limit (the SDK declares its `concurrency`). */
+            maxConcurrentTasks?: number | null;
             /**
              * @description When the agent is already registered, issue a new signing secret and return it (for an agent that restarted and lost its secret). A first registration always returns one.
              * @default false
@@ -534,15 +590,22 @@ export interface components {
         };
         /**
          * TaskStatus
-         * @description `queued` (stored, not yet accepted by the agent), `delivered` (the agent answered 2xx), `running` (the agent reported that it started), `finished` and `failed` (terminal).
+         * @description `queued` (stored, not yet accepted by the agent, possibly waiting for a slot of an agent with `maxConcurrentTasks`), `delivered` (the agent answered 2xx), `running` (the agent reported that it started), `canceling` (a cancel was asked and the agent was told; it has until the cancel grace to confirm), and the terminal `finished`, `failed` and `canceled`.
          * @enum {string}
          */
-        TaskStatus: "queued" | "delivered" | "running" | "finished" | "failed";
+        TaskStatus: "queued" | "delivered" | "running" | "canceling" | "finished" | "failed" | "canceled";
         /** TaskError */
         TaskError: {
             /** @description A short machine-readable reason, e.g. `handler_error`, `timeout`, `undeliverable`. */
             code?: string;
             message: string;
+        };
+        /** LateOutcome */
+        LateOutcome: {
+            /** @enum {string} */
+            status: "running" | "finished" | "failed" | "canceled";
+            /** Format: date-time */
+            at: string;
         };
         /** TaskLinks */
         TaskLinks: {
@@ -555,6 +618,8 @@ export interface components {
             agent: string;
             /** @description Path to which the agent reports progress and outcome. */
             reports?: string;
+            /** @description Path at which the task is canceled (POST). */
+            cancel?: string;
         };
         /**
          * Task
@@ -581,6 +646,20 @@ export interface components {
             /** @description What the handler returned (any JSON), once `finished`. */
             result?: unknown;
             error?: components["schemas"]["TaskError"] | null;
+            /**
+             * Format: date-time
+             * @description When the agent last reported on the task (every `running` report is a heartbeat).
+             */
+            lastHeartbeatAt?: string | null;
+            /** @description The details of the last heartbeat that carried some. */
+            heartbeat?: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            cancelRequestedAt?: string | null;
+            cancelReason?: string | null;
+            /** @description An outcome the agent reported after the task had already ended (refused with 409), e.g. `finished` after AgentKit canceled it because the agent did not confirm in time. */
+            lateOutcome?: components["schemas"]["LateOutcome"] | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -601,23 +680,32 @@ export interface components {
         };
         /**
          * TaskReport
-         * @description An agent's report on its task: `running` (optionally with progress), or the outcome, `finished` with a result or `failed` with an error. A terminal report is final: repeating it is harmless, contradicting it is a conflict.
+         * @description An agent's report on its task: `running` (optionally with progress; also the heartbeat, with `details` if the handler gave any), or the outcome: `finished` with a result, `failed` with an error, `canceled` once the handler stopped for a cancel. A terminal report is final: repeating it is harmless, contradicting it is a conflict (recorded on the task as `lateOutcome`).
          */
         TaskReport: {
             /** @enum {string} */
-            status: "running" | "finished" | "failed";
+            status: "running" | "finished" | "failed" | "canceled";
+            /** @description With `running`, what the handler attached to its heartbeat (`context.heartbeat(details)`). */
+            details?: {
+                [key: string]: unknown;
+            };
             progress?: number;
             message?: string;
             /** @description Any JSON value the handler returned. */
             result?: unknown;
             error?: components["schemas"]["TaskError"];
         };
+        /** CancelRequest */
+        CancelRequest: {
+            /** @description Why, for the agent and the task's record. */
+            reason?: string;
+        };
         /**
          * DeliveryStatus
-         * @description `pending` (waiting for its next attempt), `succeeded` (the receiver answered 2xx), `failed` (a 4xx other than 429, or the retry budget is spent).
+         * @description `pending` (waiting for its next attempt, or for a slot of its agent), `succeeded` (the receiver answered 2xx), `failed` (a refusing answer, or the retry budget is spent), `canceled` (a task delivery whose task was canceled before it was sent).
          * @enum {string}
          */
-        DeliveryStatus: "pending" | "succeeded" | "failed";
+        DeliveryStatus: "pending" | "succeeded" | "failed" | "canceled";
         /** DeliveryAttempt */
         DeliveryAttempt: {
             attempt: number;
@@ -629,23 +717,28 @@ export interface components {
         };
         /**
          * WebhookDelivery
-         * @description One outgoing message and its attempts: a lifecycle webhook to Ops-Core (`agent.lifecycle`), a task delivery to an agent (`task.delivery`), or a state report that AgentKit itself sends to Ops-Core when a task could not be delivered (`opscore.state`, state `error`).
+         * @description One outgoing message and its attempts: a lifecycle webhook to Ops-Core (`agent.lifecycle`), a task delivery to an agent (`task.delivery`), a cancel notice to an agent (`task.cancel`), or a state report that AgentKit itself sends to Ops-Core when a task ended without its agent's word (`opscore.state`: `error`, or `canceled`).
          */
         WebhookDelivery: {
             deliveryId: string;
             /** @description The stable `webhook-id` header of this message, the same on every attempt. */
             webhookId: string;
             /** @enum {string} */
-            kind: "agent.lifecycle" | "task.delivery" | "opscore.state";
-            /** @description `REGISTER`, `DEREGISTER`, `TASK` or `STATE`. */
+            kind: "agent.lifecycle" | "task.delivery" | "task.cancel" | "opscore.state";
+            /** @description `REGISTER`, `DEREGISTER`, `TASK`, `CANCEL` or `STATE`. */
             eventType: string;
             agentId: string;
             taskId?: string | null;
             targetUrl: string;
             status: components["schemas"]["DeliveryStatus"];
             attempts: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null once the delivery ended, or while it waits for a slot.
+             */
             nextAttemptAt?: string | null;
+            /** @description A task delivery that waits, pending, because its agent already has `maxConcurrentTasks` of its tasks; it is sent, in dispatch order, when one of them ends. */
+            waitingForSlot?: boolean;
             lastStatusCode?: number | null;
             lastError?: string | null;
             lastLatencyMs?: number | null;
@@ -742,6 +835,18 @@ export interface components {
             /** @description True when this task had already been delivered (it is not run again). */
             duplicate: boolean;
         };
+        /**
+         * TaskCancelNotice
+         * @description What AgentKit tells an agent when a task it runs is canceled.
+         */
+        TaskCancelNotice: {
+            /** Format: uuid */
+            taskId: string;
+            agentId: string;
+            reason?: string | null;
+            /** Format: date-time */
+            requestedAt: string;
+        };
     };
     responses: {
         /** @description The request does not match the API description (also: bodies nested more than 100 levels deep, strings with unpaired surrogates, numeric query values not written as plain decimals). */
@@ -819,7 +924,7 @@ export interface components {
         /** @description Only deliveries in this status. */
         DeliveryStatusFilter: components["schemas"]["DeliveryStatus"];
         /** @description Only deliveries of this kind. */
-        DeliveryKindFilter: "agent.lifecycle" | "task.delivery" | "opscore.state";
+        DeliveryKindFilter: "agent.lifecycle" | "task.delivery" | "task.cancel" | "opscore.state";
         /** @description The delivery's id. */
         DeliveryIdPath: string;
         /** @description Stable id of the message, the same on every attempt (Standard Webhooks). Receivers de-duplicate on it. */
@@ -1123,6 +1228,47 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    cancelTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task's id. */
+                taskId: components["parameters"]["TaskIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CancelRequest"];
+            };
+        };
+        responses: {
+            /** @description The task is canceled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description The agent was told; the task is `canceling` until it confirms, or the grace passes. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
     listWebhookDeliveries: {
         parameters: {
             query?: {
@@ -1370,6 +1516,46 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    deliverTaskCancel: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stable id of the message, the same on every attempt (Standard Webhooks). Receivers de-duplicate on it. */
+                "webhook-id": components["parameters"]["WebhookId"];
+                /** @description Unix time in seconds of this attempt (Standard Webhooks). */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures over `<webhook-id>.<webhook-timestamp>.<raw body>` (Standard Webhooks). */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+                /** @description Unix time in seconds, the same as `webhook-timestamp`. */
+                "X-AgentKit-Timestamp": components["parameters"]["XAgentKitTimestamp"];
+                /** @description Hex HMAC-SHA256 over the bytes `"<X-AgentKit-Timestamp>." + raw body`, keyed with the secret string as configured (`OPSCORE_WEBHOOK_SECRET`, or the agent's `signingSecret`). */
+                "X-AgentKit-Signature": components["parameters"]["XAgentKitSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskCancelNotice"];
+            };
+        };
+        responses: {
+            /** @description The agent stops the task (or it had already ended). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The agent has no such task running (any other answer counts as not confirmed either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

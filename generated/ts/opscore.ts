@@ -187,7 +187,7 @@ export interface components {
             /** @description The agent whose state changed. */
             agentId: string;
             /**
-             * @description The new state. Not an enum on Ops-Core's side; values in use are `idle`, `active`, `finished`, `error` and `initializing`. Ops-Core dispatches work only to an agent whose state is exactly `idle`.
+             * @description The new state. Not an enum on Ops-Core's side; values in use are `idle`, `active`, `finished`, `error` and `initializing`. Ops-Core dispatches work only to an agent whose state is exactly `idle`. AgentKit and its SDK also send `canceled` for a task that stopped because it was canceled: a state of its own, so that Ops-Core does not take it for an `error` (a failure it might retry); `idle` follows once the agent has nothing else to run.
              * @example idle
              */
             state: string;

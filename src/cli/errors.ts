@@ -23,6 +23,8 @@ export const ExitCode = {
   taskFailed: 7,
   /** `run --wait`: the task had not ended when `--wait-timeout` ran out. */
   waitTimedOut: 8,
+  /** `run --wait`: the task ended `canceled` (someone canceled it meanwhile). */
+  taskCanceled: 9,
   /** Interrupted by Ctrl-C (SIGINT), as shells report it. */
   interrupted: 130,
 } as const;
@@ -39,7 +41,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   5    request refused (HTTP 400, 409, 413, 415, 422)
   6    cannot reach AgentKit, or it did not answer in --request-timeout
   7    run --wait: the task ended failed
-  8    run --wait: --wait-timeout ran out before the task ended
+  8    run --wait, tasks cancel --wait: --wait-timeout ran out before the task ended
+  9    run --wait: the task ended canceled
   130  interrupted (Ctrl-C)`;
 
 /** An error with a message meant for the user and an exit code. */

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { hasEnded } from '../domain/task.js';
 import type { Task } from './commands/tasks.js';
 
 /** Options of {@link waitForTask}. */
@@ -15,13 +16,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-/** True for a task that has ended. */
-export function isTerminal(task: Task): boolean {
-  return task.status === 'finished' || task.status === 'failed';
-}
+/** True for a task that has ended (finished, failed or canceled). */
+export const isTerminal = (task: Task): boolean => hasEnded(task);
 
 /**
- * Reads the task again and again until it is `finished` or `failed`, or `timeoutMs` runs out.
+ * Reads the task again and again until it has ended, or `timeoutMs` runs out.
  * Returns the last task read and whether the wait timed out.
  */
 export async function waitForTask(

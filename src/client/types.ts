@@ -34,6 +34,10 @@ export type TaskReport = AgentKitSchemas['TaskReport'];
 export type TaskError = AgentKitSchemas['TaskError'];
 /** A task as AgentKit delivers it to the agent (the `taskDelivery` webhook). */
 export type TaskEnvelope = AgentKitSchemas['TaskEnvelope'];
+/** What AgentKit tells an agent when a task it has is canceled (the `taskCancel` webhook). */
+export type TaskCancelNotice = AgentKitSchemas['TaskCancelNotice'];
+/** What `POST /v1/tasks/{taskId}/cancel` takes. */
+export type CancelRequest = AgentKitSchemas['CancelRequest'];
 /** What an agent answers to a task delivery. */
 export type TaskAcceptance = AgentKitSchemas['TaskAcceptance'];
 /** The body of AgentKit's lifecycle webhook to Ops-Core (`REGISTER` / `DEREGISTER`). */

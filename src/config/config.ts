@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { DEFAULT_MISSED_HEARTBEATS } from '../domain/task.js';
 
 /**
  * AgentKit's configuration, read from the environment (and `.env` when present, see
@@ -33,6 +34,10 @@ export interface Config {
   deliveryTargetConcurrency: number;
   /** `AGENTKIT_TASK_OUTCOME_GRACE_MS`: wait past a delivered task's deadline for the agent's outcome before failing it. Default 30000. */
   taskOutcomeGraceMs: number;
+  /** `AGENTKIT_MISSED_HEARTBEATS`: heartbeat intervals a task of an agent that declared heartbeats may go unheard before it fails. Default 3. */
+  missedHeartbeats: number;
+  /** `AGENTKIT_CANCEL_GRACE_MS`: how long an agent has to confirm a cancel before AgentKit marks the task canceled itself. Default 30000. */
+  cancelGraceMs: number;
   /** `AGENTKIT_MAX_BODY_BYTES`: largest accepted request body. Default 1048576 (1 MiB). */
   maxBodyBytes: number;
   /** `AGENTKIT_AGENT_HOSTS`: optional allowlist of agent hosts (names, IPs or CIDRs). */
@@ -185,6 +190,8 @@ export function loadConfig(env: Env = process.env): Config {
     deliveryConcurrency,
     deliveryTargetConcurrency: integer(env, 'AGENTKIT_DELIVERY_TARGET_CONCURRENCY', Math.ceil(deliveryConcurrency / 8), 1, 1024),
     taskOutcomeGraceMs: integer(env, 'AGENTKIT_TASK_OUTCOME_GRACE_MS', 30_000, 0, 86_400_000),
+    missedHeartbeats: integer(env, 'AGENTKIT_MISSED_HEARTBEATS', DEFAULT_MISSED_HEARTBEATS, 1, 100),
+    cancelGraceMs: integer(env, 'AGENTKIT_CANCEL_GRACE_MS', 30_000, 0, 86_400_000),
     maxBodyBytes: integer(env, 'AGENTKIT_MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     agentHosts: agentHosts(env, 'AGENTKIT_AGENT_HOSTS'),
     validateResponses: flag(env, 'AGENTKIT_VALIDATE_RESPONSES', env.NODE_ENV !== 'production'),

@@ -1,6 +1,6 @@
 import { WebhookSigner } from '../client/webhooks.js';
 import type { DeliveryRecord } from '../domain/delivery.js';
-import { withAttempt } from '../domain/messages.js';
+import { cancelUrl, withAttempt } from '../domain/messages.js';
 import type { Store } from '../store/types.js';
 
 /** One attempt's request: where, with which headers, the exact body bytes. */
@@ -28,8 +28,9 @@ const MAX_SIGNERS = 10_000;
 
 /**
  * Builds and signs each kind of delivery's request: a lifecycle webhook to Ops-Core (signed with
- * OPSCORE_WEBHOOK_SECRET), a state report to Ops-Core (its API key), a task to its agent (signed
- * with the agent's secret, at the agent's endpoint as they are now: it may have re-registered).
+ * OPSCORE_WEBHOOK_SECRET), a state report to Ops-Core (its API key), a task or a cancel notice to
+ * its agent (signed with the agent's secret, at the agent's endpoint as they are now: it may have
+ * re-registered).
  */
 export class RequestBuilder {
   readonly #o: RequestBuilderOptions;
@@ -55,6 +56,11 @@ export class RequestBuilder {
         if (contact === null) return { unsendable: `Agent ${d.agentId} is no longer registered` };
         const body = withAttempt(d.payload, attempt);
         return { url: contact.contactEndpoint, headers: { ...this.#agentSigner(d.agentId, contact.signingSecret).sign(d.webhookId, body) }, body };
+      }
+      case 'task.cancel': {
+        const contact = await this.#o.store.getAgentContact(d.agentId);
+        if (contact === null || d.taskId === null) return { unsendable: `Agent ${d.agentId} is no longer registered` };
+        return { url: cancelUrl(contact.contactEndpoint, d.taskId), headers: { ...this.#agentSigner(d.agentId, contact.signingSecret).sign(d.webhookId, d.payload) }, body: d.payload };
       }
     }
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AttemptOutcome, DeliveryAttempt, DeliveryRecord, FailureReport } from '../domain/delivery.js';
+import type { AttemptOutcome, DeliveryAttempt, DeliveryRecord, EndReport } from '../domain/delivery.js';
 import { taskErrors } from '../domain/task.js';
 import { retryAfterMs } from '../net/http-outcome.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -30,7 +30,7 @@ export interface DeliveryWorkerOptions {
   /** Builds and signs each delivery's request. */
   requests: RequestBuilder;
   /** What a task that fails because its delivery did reports to Ops-Core. */
-  failureReport: FailureReport;
+  endReport: EndReport;
   webhookRetrySchedule: readonly number[];
   taskRetrySchedule: readonly number[];
   /** Per-attempt timeout, ms. */
@@ -254,7 +254,7 @@ export class DeliveryWorker {
   }
 
   async #finish(d: DeliveryRecord, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<void> {
-    await this.#o.store.recordAttempt(d.deliveryId, this.id, attempt, outcome, this.#o.failureReport);
+    await this.#o.store.recordAttempt(d.deliveryId, this.id, attempt, outcome, this.#o.endReport);
     const m = this.#o.metrics;
     m.deliveryAttempts.inc({ kind: d.kind, outcome: outcome.outcome });
     if (attempt.statusCode !== null || attempt.latencyMs > 0) m.deliveryLatency.observe({ kind: d.kind }, attempt.latencyMs / 1000);

@@ -13,8 +13,41 @@ export interface AgentDetails {
   metadata: Record<string, unknown>;
 }
 
+/** What an agent declares to AgentKit alone: how it is supervised and how much it takes. */
+export interface RegisteredDetails {
+  /** How often it sends a heartbeat while a task runs, s; null: never. */
+  heartbeatIntervalSeconds: number | null;
+  /** The most tasks it takes at once; null: no limit. */
+  maxConcurrentTasks: number | null;
+}
+
 /** A registered agent. */
-export interface AgentRecord extends AgentDetails {
+export interface AgentRecord extends AgentDetails, RegisteredDetails {
+  /** Its tasks that hold one of its `maxConcurrentTasks` slots now. */
+  activeTasks: number;
+  /** When AgentKit last heard from it: registration, or a report on one of its tasks. */
+  lastSeenAt: string | null;
   registeredAt: string;
   updatedAt: string;
+}
+
+/**
+ * Whether a task of an agent gets to it now. An agent without a limit takes every task
+ * (`unlimited`); one with `maxConcurrentTasks` takes one more while fewer hold a slot (`slot`),
+ * and otherwise the task waits, queued, until one ends (`wait`).
+ */
+export function admit(agent: Pick<AgentRecord, 'maxConcurrentTasks' | 'activeTasks'>): 'unlimited' | 'slot' | 'wait' {
+  if (agent.maxConcurrentTasks === null) return 'unlimited';
+  return agent.activeTasks < agent.maxConcurrentTasks ? 'slot' : 'wait';
+}
+
+/**
+ * How stale an agent's `lastSeenAt` may get before a report on one of its tasks writes it again:
+ * kept to the second, so that a busy agent's reports do not all write (and lock) its row.
+ */
+export const LAST_SEEN_RESOLUTION_MS = 1000;
+
+/** A `lastSeenAt` before this (ISO) is written again by a report at `now`. */
+export function lastSeenStaleBefore(now: string): string {
+  return new Date(Date.parse(now) - LAST_SEEN_RESOLUTION_MS).toISOString();
 }

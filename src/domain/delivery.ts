@@ -14,7 +14,7 @@ export interface DeliveryAttempt {
 }
 
 /** Every kind of delivery, in the order the API lists them. */
-export const DELIVERY_KINDS = ['agent.lifecycle', 'task.delivery', 'opscore.state'] as const satisfies readonly DeliveryKind[];
+export const DELIVERY_KINDS = ['agent.lifecycle', 'task.delivery', 'task.cancel', 'opscore.state'] as const satisfies readonly DeliveryKind[];
 
 /** A message to send, as the domain builds it; the store adds status and bookkeeping. */
 export interface NewDelivery {
@@ -47,6 +47,8 @@ export interface DeliveryRecord extends NewDelivery {
   lastStatusCode: number | null;
   lastError: string | null;
   lastLatencyMs: number | null;
+  /** A task delivery that waits for a slot of its agent (`maxConcurrentTasks`). */
+  waitingForSlot: boolean;
   updatedAt: string;
   attemptLog: DeliveryAttempt[];
 }
@@ -59,7 +61,7 @@ export type AttemptOutcome =
   | { outcome: 'failed'; taskError?: TaskError | undefined };
 
 /** What a task that just failed reports to Ops-Core (null: nothing, e.g. no OPSCORE_API_URL). */
-export type FailureReport = (task: TaskRecord) => NewDelivery | null;
+export type EndReport = (task: TaskRecord) => NewDelivery | null;
 
 /**
  * Whether a delivery may be sent again by hand. A pending one is still being worked; one that

@@ -2,13 +2,14 @@ import type { components as AgentKitSchemas } from '../../generated/ts/agentkit.
 import type { components as OpsCoreSchemas } from '../../generated/ts/opscore.js';
 import { taskStateDetails } from '../client/state-details.js';
 import type { AgentDetails } from './agent.js';
-import type { FailureReport, NewDelivery } from './delivery.js';
+import type { EndReport, NewDelivery } from './delivery.js';
 import { newDeliveryIds } from './ids.js';
 import type { TaskRecord } from './task.js';
 
 type AgentNotificationPayload = OpsCoreSchemas['schemas']['AgentNotificationPayload'];
 type AgentStateUpdatePayload = OpsCoreSchemas['schemas']['AgentStateUpdatePayload'];
 type TaskEnvelope = AgentKitSchemas['schemas']['TaskEnvelope'];
+type TaskCancelNotice = AgentKitSchemas['schemas']['TaskCancelNotice'];
 
 /** Where AgentKit's own messages to Ops-Core go; null parts disable them. */
 export interface OpsCoreTargets {
@@ -96,20 +97,44 @@ export function taskDelivery(task: TaskRecord, contactEndpoint: string, now: Dat
   };
 }
 
+/** Where the agent is told that a task it has is canceled: `<contactEndpoint>/<taskId>/cancel`. */
+export function cancelUrl(contactEndpoint: string, taskId: string): string {
+  const url = new URL(contactEndpoint);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${encodeURIComponent(taskId)}/cancel`;
+  return url.toString();
+}
+
+/** The cancel notice to the agent (the `taskCancel` webhook), tried until the cancel grace ends. */
+export function cancelNotice(task: TaskRecord, contactEndpoint: string, now: Date): NewDelivery {
+  const body: TaskCancelNotice = { taskId: task.taskId, agentId: task.agentId, reason: task.cancelReason, requestedAt: task.cancelRequestedAt ?? now.toISOString() };
+  return {
+    ...newDeliveryIds(),
+    kind: 'task.cancel',
+    eventType: 'CANCEL',
+    agentId: task.agentId,
+    taskId: task.taskId,
+    targetUrl: cancelUrl(contactEndpoint, task.taskId),
+    payload: JSON.stringify(body),
+    orderKey: null,
+    nextAttemptAt: now.getTime(),
+    expiresAt: task.cancelDueAt,
+    createdAt: now.toISOString(),
+  };
+}
+
 /**
- * AgentKit's own `error` state report to Ops-Core for a task that failed without its agent's
- * word (never delivered, its agent gone, no outcome by the deadline), so that Ops-Core does not
- * wait forever. Its time is the task's failure; null without OPSCORE_API_URL.
+ * AgentKit's own state report to Ops-Core for a task that ended without its agent's word, so that
+ * Ops-Core does not wait forever: `error` for one that failed (never delivered, its agent gone,
+ * silent past its deadline or heartbeat), `canceled` for one whose agent did not confirm a cancel
+ * in time. Its time is the task's end; null without OPSCORE_API_URL.
  */
-export function taskErrorReport(targets: OpsCoreTargets, task: TaskRecord): NewDelivery | null {
+export function taskEndReport(targets: OpsCoreTargets, task: TaskRecord): NewDelivery | null {
   if (!targets.apiUrl) return null;
   const at = task.finishedAt ?? task.updatedAt;
-  const body: AgentStateUpdatePayload = {
-    agentId: task.agentId,
-    state: 'error',
-    timestamp: at,
-    details: { ...taskStateDetails(taskEnvelope(task)), error: task.error, reportedBy: 'agentkit' },
-  };
+  const body: AgentStateUpdatePayload =
+    task.status === 'canceled'
+      ? { agentId: task.agentId, state: 'canceled', timestamp: at, details: { ...taskStateDetails(taskEnvelope(task)), reason: task.cancelReason, reportedBy: 'agentkit' } }
+      : { agentId: task.agentId, state: 'error', timestamp: at, details: { ...taskStateDetails(taskEnvelope(task)), error: task.error, reportedBy: 'agentkit' } };
   return {
     ...newDeliveryIds(),
     kind: 'opscore.state',
@@ -125,5 +150,5 @@ export function taskErrorReport(targets: OpsCoreTargets, task: TaskRecord): NewD
   };
 }
 
-/** The one way a failed task's report to Ops-Core is built, wherever the task failed. */
-export const failureReport = (targets: OpsCoreTargets): FailureReport => (task) => taskErrorReport(targets, task);
+/** The one way the report to Ops-Core of a task that ended without its agent's word is built, wherever it ended. */
+export const endReport = (targets: OpsCoreTargets): EndReport => (task) => taskEndReport(targets, task);

@@ -7,6 +7,8 @@ export type OpsCoreMessageContext = Schemas['OpsCoreMessageContext'];
 export type TaskError = Schemas['TaskError'];
 /** An agent's report on its task (the spec's `TaskReport`). */
 export type TaskReport = Schemas['TaskReport'];
+/** An outcome the agent reported after the task had ended. */
+export type LateOutcome = Schemas['LateOutcome'];
 
 /** A dispatched task and what became of it. */
 export interface TaskRecord {
@@ -31,16 +33,32 @@ export interface TaskRecord {
   updatedAt: string;
   deliveredAt: string | null;
   finishedAt: string | null;
+  /** How long the agent may be silent about the task before it fails, ms; null: its agent sends no heartbeats. */
+  heartbeatTimeoutMs: number | null;
+  /** Epoch ms at which a silent agent fails the task; null while it is not taken, or without heartbeats. */
+  heartbeatDueAt: number | null;
+  lastHeartbeatAt: string | null;
+  /** The details of the last heartbeat that carried some. */
+  heartbeat: Record<string, unknown> | null;
+  cancelRequestedAt: string | null;
+  cancelReason: string | null;
+  /** Epoch ms at which AgentKit stops waiting for the agent to confirm a cancel; null unless canceling. */
+  cancelDueAt: number | null;
+  /** The task counts against its agent's `maxConcurrentTasks` (it got one of its slots). */
+  holdsSlot: boolean;
+  lateOutcome: LateOutcome | null;
 }
 
 // ---- the statuses a rule picks tasks by (stores select with these lists) -------------------
 
 /** Statuses nothing changes any more. */
-export const ENDED = ['finished', 'failed'] as const satisfies readonly TaskStatus[];
-/** The agent has not got the task yet: deregistering the agent, or failing to deliver, fails it. */
+export const ENDED = ['finished', 'failed', 'canceled'] as const satisfies readonly TaskStatus[];
+/** The agent has not got the task yet: deregistering the agent, or failing to deliver, fails it; a cancel ends it at once. */
 export const NOT_TAKEN = ['queued'] as const satisfies readonly TaskStatus[];
-/** The agent got the task and owes its outcome: the deadline watchdog watches these. */
+/** The agent got the task and owes its outcome: the deadline and heartbeat rules watch these. */
 export const TAKEN = ['delivered', 'running'] as const satisfies readonly TaskStatus[];
+/** A cancel was asked of the agent, which has until the cancel grace to confirm. */
+export const CANCELING = ['canceling'] as const satisfies readonly TaskStatus[];
 
 const includes = (list: readonly TaskStatus[], status: TaskStatus) => list.includes(status);
 export const hasEnded = (task: Pick<TaskRecord, 'status'>): boolean => includes(ENDED, task.status);
@@ -64,22 +82,78 @@ export const taskErrors = {
   }),
   /** The agent took the task and reported no outcome by its deadline (plus the grace). */
   noOutcome: (): TaskError => ({ code: 'timeout', message: 'The agent reported no outcome before the task deadline (it may have stopped)' }),
+  /** The agent declared heartbeats and went silent about the task for too long. */
+  heartbeatTimeout: (): TaskError => ({ code: 'heartbeat_timeout', message: 'The agent sent no heartbeat for the task for too long (it may have stopped)' }),
 };
 
 // ---- transitions --------------------------------------------------------------------------
 
+/** What a dispatch says of a new task. */
+export type TaskFields = Pick<TaskRecord, 'taskId' | 'agentId' | 'taskName' | 'parameters' | 'opscoreSessionId' | 'opscoreTaskId' | 'timeoutSeconds' | 'opscoreMessage'>;
+
+/**
+ * A task as dispatched at `now`: queued, nothing heard of it yet, its deadline `timeout_seconds`
+ * from now. The store fills in what depends on the agent as it stands when the task is stored:
+ * `heartbeatTimeoutMs` and `holdsSlot`.
+ */
+export function newTask(fields: TaskFields, now: string): TaskRecord {
+  return {
+    ...fields,
+    deadline: fields.timeoutSeconds === null ? null : new Date(Date.parse(now) + fields.timeoutSeconds * 1000).toISOString(),
+    status: 'queued',
+    progress: null,
+    message: null,
+    result: undefined,
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+    deliveredAt: null,
+    finishedAt: null,
+    heartbeatTimeoutMs: null,
+    heartbeatDueAt: null,
+    lastHeartbeatAt: null,
+    heartbeat: null,
+    cancelRequestedAt: null,
+    cancelReason: null,
+    cancelDueAt: null,
+    holdsSlot: false,
+    lateOutcome: null,
+  };
+}
+
+/** How many heartbeat intervals a task may go unheard when AGENTKIT_MISSED_HEARTBEATS does not say. */
+export const DEFAULT_MISSED_HEARTBEATS = 3;
+
+/** How long an agent that declared heartbeats every `intervalSeconds` may be silent about a task: `missed` intervals. */
+export function heartbeatTimeoutMs(intervalSeconds: number | null, missed: number): number | null {
+  return intervalSeconds === null ? null : intervalSeconds * 1000 * missed;
+}
+
+const after = (iso: string, ms: number | null) => (ms === null ? null : Date.parse(iso) + ms);
+
+/** The task, ended now: nothing is due for it any more. */
+function ended(task: TaskRecord, status: (typeof ENDED)[number], now: string): TaskRecord {
+  return { ...task, status, updatedAt: now, finishedAt: now, heartbeatDueAt: null, cancelDueAt: null };
+}
+
 /** The task, failed now with `error`. */
 export function failed(task: TaskRecord, error: TaskError, now: string): TaskRecord {
-  return { ...task, status: 'failed', error, updatedAt: now, finishedAt: now };
+  return { ...ended(task, 'failed', now), error };
+}
+
+/** The task, canceled now (by its agent's word, or by AgentKit when the agent did not confirm). */
+export function canceled(task: TaskRecord, now: string): TaskRecord {
+  return ended(task, 'canceled', now);
 }
 
 /**
  * The task once its delivery succeeded: `delivered`, if the agent's own reports have not moved it
- * on already (they may arrive before the delivery's answer is recorded). Null: nothing changes.
+ * on already (they may arrive before the delivery's answer is recorded), with its first heartbeat
+ * due. Null: nothing changes.
  */
 export function delivered(task: TaskRecord, now: string): TaskRecord | null {
   if (!includes(NOT_TAKEN, task.status)) return null;
-  return { ...task, status: 'delivered', deliveredAt: task.deliveredAt ?? now, updatedAt: now };
+  return { ...task, status: 'delivered', deliveredAt: task.deliveredAt ?? now, updatedAt: now, heartbeatDueAt: after(now, task.heartbeatTimeoutMs) };
 }
 
 /**
@@ -90,37 +164,75 @@ export function undelivered(task: TaskRecord, error: TaskError, now: string): Ta
   return includes(NOT_TAKEN, task.status) ? failed(task, error, now) : null;
 }
 
+/** Whether the change from `before` to `next` gives the task's slot of its agent back (the agent's next waiting task takes it). */
+export function freesSlot(before: TaskRecord, next: TaskRecord): boolean {
+  return before.holdsSlot && !hasEnded(before) && hasEnded(next);
+}
+
 export type ReportDecision =
   | { outcome: 'updated'; task: TaskRecord }
   /** The same outcome again (the SDK retries): nothing changes. */
   | { outcome: 'unchanged'; task: TaskRecord }
+  /** Refused; `task` records the late outcome (store it). */
   | { outcome: 'conflict'; task: TaskRecord; message: string };
 
 /**
- * What an agent's report does to its task. `running` records progress; `finished` and `failed`
- * end the task. An ended task stays as it is: the same outcome again changes nothing, another one
- * is a conflict. Progress and message keep their last values when a report leaves them out; a
- * finished task is at 100 %. `hasResult`: the report carried a `result` (which may be null).
+ * What an agent's report does to its task. Every report is a heartbeat. `running` records
+ * progress (and keeps a canceling task canceling); `finished`, `failed` and `canceled` end the
+ * task. An ended task stays as it is: the same outcome again changes nothing, another is a
+ * conflict, recorded on the task. Progress and message keep their last values when a report
+ * leaves them out; a finished task is at 100 %. `hasResult`: the report carried a `result`
+ * (which may be null).
  */
 export function decideReport(task: TaskRecord, report: TaskReport, hasResult: boolean, now: string): ReportDecision {
   if (hasEnded(task)) {
-    return task.status === report.status
-      ? { outcome: 'unchanged', task }
-      : { outcome: 'conflict', task, message: `The task already ended as ${task.status}; a report cannot change that` };
+    if (task.status === report.status) return { outcome: 'unchanged', task };
+    return {
+      outcome: 'conflict',
+      task: { ...task, lateOutcome: { status: report.status, at: now } },
+      message: `The task already ended as ${task.status}; a report cannot change that`,
+    };
   }
-  const ends = report.status !== 'running';
-  return {
-    outcome: 'updated',
-    task: {
-      ...task,
-      status: report.status,
-      progress: report.progress ?? (report.status === 'finished' ? 100 : task.progress),
-      message: report.message ?? task.message,
-      result: hasResult ? (report.result ?? null) : task.result,
-      error: report.status === 'failed' ? (report.error ?? taskErrors.reported()) : null,
-      updatedAt: now,
-      deliveredAt: task.deliveredAt ?? now,
-      finishedAt: ends ? now : null,
-    },
+  const heard: TaskRecord = {
+    ...task,
+    progress: report.progress ?? (report.status === 'finished' ? 100 : task.progress),
+    message: report.message ?? task.message,
+    lastHeartbeatAt: now,
+    heartbeat: report.details ?? task.heartbeat,
+    heartbeatDueAt: after(now, task.heartbeatTimeoutMs),
+    updatedAt: now,
+    deliveredAt: task.deliveredAt ?? now,
   };
+  switch (report.status) {
+    case 'running':
+      // A canceling task stays canceling: the cancel grace, not the heartbeat, decides when it ends.
+      return { outcome: 'updated', task: task.status === 'canceling' ? { ...heard, heartbeatDueAt: null } : { ...heard, status: 'running' } };
+    case 'finished':
+      return { outcome: 'updated', task: { ...ended(heard, 'finished', now), result: hasResult ? (report.result ?? null) : task.result, error: null } };
+    case 'failed':
+      return { outcome: 'updated', task: failed(heard, report.error ?? taskErrors.reported(), now) };
+    case 'canceled':
+      return { outcome: 'updated', task: canceled(heard, now) };
+  }
+}
+
+export type CancelDecision =
+  /** Ended canceled (it was never delivered, or it already was): 200. */
+  | { outcome: 'canceled'; task: TaskRecord }
+  /** The agent has it: canceling until it confirms or `cancelDueAt`; `notify`: tell the agent now (the first request). 202. */
+  | { outcome: 'canceling'; task: TaskRecord; notify: boolean }
+  | { outcome: 'conflict'; message: string };
+
+/**
+ * What a cancel does: a task the agent has not got ends canceled at once; one it has becomes
+ * canceling, and the agent is told, with `graceMs` to confirm. Asking again answers the same.
+ * A task that finished or failed cannot be canceled.
+ */
+export function decideCancel(task: TaskRecord, reason: string | null, now: string, graceMs: number): CancelDecision {
+  if (task.status === 'canceled') return { outcome: 'canceled', task };
+  if (task.status === 'canceling') return { outcome: 'canceling', task, notify: false };
+  if (hasEnded(task)) return { outcome: 'conflict', message: `The task already ended as ${task.status}; it cannot be canceled` };
+  const asked: TaskRecord = { ...task, cancelRequestedAt: now, cancelReason: reason, updatedAt: now };
+  if (includes(NOT_TAKEN, task.status)) return { outcome: 'canceled', task: canceled(asked, now) };
+  return { outcome: 'canceling', task: { ...asked, status: 'canceling', heartbeatDueAt: null, cancelDueAt: Date.parse(now) + graceMs }, notify: true };
 }

@@ -15,6 +15,9 @@ export function presentAgent(a: AgentRecord): Schemas['Agent'] {
     capabilities: a.capabilities,
     contactEndpoint: a.contactEndpoint,
     metadata: a.metadata,
+    heartbeatIntervalSeconds: a.heartbeatIntervalSeconds,
+    maxConcurrentTasks: a.maxConcurrentTasks,
+    lastSeenAt: a.lastSeenAt,
     registeredAt: a.registeredAt,
     updatedAt: a.updatedAt,
   };
@@ -45,7 +48,12 @@ export function presentTask(t: TaskRecord): Schemas['Task'] {
     updatedAt: t.updatedAt,
     deliveredAt: t.deliveredAt,
     finishedAt: t.finishedAt,
-    links: { self, agent: `/v1/agents/${encodeURIComponent(t.agentId)}`, reports: `${self}/reports` },
+    lastHeartbeatAt: t.lastHeartbeatAt,
+    heartbeat: t.heartbeat,
+    cancelRequestedAt: t.cancelRequestedAt,
+    cancelReason: t.cancelReason,
+    lateOutcome: t.lateOutcome,
+    links: { self, agent: `/v1/agents/${encodeURIComponent(t.agentId)}`, reports: `${self}/reports`, cancel: `${self}/cancel` },
   };
 }
 
@@ -60,7 +68,8 @@ export function presentDelivery(d: DeliveryRecord): Schemas['WebhookDelivery'] {
     targetUrl: d.targetUrl,
     status: d.status,
     attempts: d.attempts,
-    nextAttemptAt: d.status === 'pending' ? new Date(d.nextAttemptAt).toISOString() : null,
+    nextAttemptAt: d.status === 'pending' && !d.waitingForSlot ? new Date(d.nextAttemptAt).toISOString() : null,
+    waitingForSlot: d.waitingForSlot,
     lastStatusCode: d.lastStatusCode,
     lastError: d.lastError,
     lastLatencyMs: d.lastLatencyMs,

@@ -5,7 +5,6 @@ import { listen } from '../net/listen.js';
 import { answerMalformedRequests } from '../net/malformed-requests.js';
 import { AgentKitReporter } from './agentkit-reporter.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
-import { createEnvelopeValidator } from './envelope-validator.js';
 import { OpsCoreReporter } from './opscore-reporter.js';
 import { registerDelivered } from './register-delivery.js';
 import { registerAgent } from './registration.js';
@@ -14,6 +13,7 @@ import { createTaskEndpoint } from './task-endpoint.js';
 import { TaskReports } from './task-reports.js';
 import { TaskRunner } from './task-runner.js';
 import type { Agent, AgentOptions, Logger, StartedAgent, StopOptions } from './types.js';
+import { createWebhookValidator } from './webhook-validator.js';
 
 /** A promise settled from outside, that never counts as unhandled. */
 function deferred<T>() {
@@ -34,6 +34,7 @@ interface Running {
   runner: TaskRunner;
   opsCore: OpsCoreReporter;
   agentKit: AgentKitReporter;
+  reports: TaskReports;
   transports: ReportTransport[];
   server: Server;
 }
@@ -135,6 +136,8 @@ class AgentInstance implements Agent {
     const opsCore = new OpsCoreReporter(opsCoreTransport, config.opsCoreRetry, log);
     const agentKit = new AgentKitReporter(agentKitTransport, config.agentKitRetry, log);
     const agentId = () => this.#agentId ?? '';
+    const heartbeatMs = config.heartbeatIntervalSeconds === null ? null : config.heartbeatIntervalSeconds * 1000;
+    const reports = new TaskReports(agentId, opsCore, agentKit, heartbeatMs);
     const runner = new TaskRunner({
       agentId,
       handlers: config.handlers,
@@ -142,21 +145,22 @@ class AgentInstance implements Agent {
       abortGraceMs: config.abortGraceMs,
       rememberTasks: config.rememberTasks,
       logger: log,
-      events: new TaskReports(agentId, opsCore, agentKit),
+      events: reports,
     });
     const server = createServer(
       createTaskEndpoint({
         taskPath: config.taskPath,
         maxBodyBytes: config.maxBodyBytes,
         verifier: () => this.#verifier.promise,
-        validate: createEnvelopeValidator(),
+        validateTask: createWebhookValidator('taskDelivery'),
+        validateCancel: createWebhookValidator('taskCancel'),
         agentId: () => this.#agentId,
         runner,
         logger: log,
       }),
     );
     answerMalformedRequests(server);
-    return { config, client, runner, opsCore, agentKit, transports: [opsCoreTransport, agentKitTransport], server };
+    return { config, client, runner, opsCore, agentKit, reports, transports: [opsCoreTransport, agentKitTransport], server };
   }
 
   async #stop(options: StopOptions): Promise<void> {
@@ -170,6 +174,7 @@ class AgentInstance implements Agent {
     if (!running) return;
 
     await running.runner.shutdown(Math.min(running.config.abortGraceMs, left()));
+    running.reports.close();
     const flushed = await Promise.all(this.#queues().map((q) => q.flush(left())));
     if (flushed.includes(false)) this.#logger.error({ timeoutMs }, 'Stop deadline passed before every report was sent');
     for (const q of this.#queues()) q.close();

@@ -34,9 +34,11 @@ export class AgentKitReporter {
     });
   }
 
-  running(taskId: string, progress: number, message?: string): void {
+  /** Progress, which is also the task's heartbeat; `details`: what the handler attached to it. */
+  running(taskId: string, progress: number, message?: string, details?: Record<string, unknown>): void {
     const report: TaskReport = { status: 'running', progress };
     if (message !== undefined) report.message = message.slice(0, MAX_MESSAGE);
+    if (details !== undefined) report.details = details;
     this.queue.push({ taskId, report }, `task ${taskId} running ${progress}%`, progressKey(taskId));
   }
 
@@ -49,5 +51,9 @@ export class AgentKitReporter {
   failed(taskId: string, error: TaskErrorBody): void {
     const report: TaskReport = { status: 'failed', error: { ...error, message: error.message.slice(0, MAX_MESSAGE) } };
     this.queue.push({ taskId, report }, `task ${taskId} failed (${error.code ?? 'error'})`, undefined, progressKey(taskId));
+  }
+
+  canceled(taskId: string): void {
+    this.queue.push({ taskId, report: { status: 'canceled' } }, `task ${taskId} canceled`, undefined, progressKey(taskId));
   }
 }

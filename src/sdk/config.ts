@@ -17,6 +17,9 @@ export interface ResolvedRetry {
   requestTimeoutMs: number;
 }
 
+/** How often a running task's heartbeat goes to AgentKit when the options do not say, s. */
+export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 10;
+
 export interface ResolvedConfig {
   agentId: string | undefined;
   name: string;
@@ -34,6 +37,8 @@ export interface ResolvedConfig {
   opsCoreApiKey: string;
   signingSecret: string | undefined;
   concurrency: number;
+  /** Null: the agent declares no heartbeats. */
+  heartbeatIntervalSeconds: number | null;
   abortGraceMs: number;
   rememberTasks: number;
   signatureToleranceSeconds: number;
@@ -100,6 +105,10 @@ export function resolveConfig(options: AgentOptions): ResolvedConfig {
   }
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) problems.push('`concurrency` must be an integer >= 1');
+  const heartbeat = options.heartbeatIntervalSeconds === undefined ? DEFAULT_HEARTBEAT_INTERVAL_SECONDS : options.heartbeatIntervalSeconds;
+  if (heartbeat !== null && (!Number.isInteger(heartbeat) || heartbeat < 1 || heartbeat > 3600)) {
+    problems.push('`heartbeatIntervalSeconds` must be an integer from 1 to 3600, or null for none');
+  }
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('`port` must be an integer from 0 to 65535');
   if (options.signingSecret !== undefined && options.signingSecret === '') problems.push('`signingSecret` must not be empty');
@@ -126,6 +135,7 @@ export function resolveConfig(options: AgentOptions): ResolvedConfig {
     opsCoreApiKey,
     signingSecret: options.signingSecret,
     concurrency,
+    heartbeatIntervalSeconds: heartbeat,
     abortGraceMs: options.abortGraceMs ?? 5_000,
     rememberTasks: options.rememberTasks ?? 10_000,
     signatureToleranceSeconds: options.signatureToleranceSeconds ?? 300,

@@ -6,6 +6,7 @@
 export { createAgent } from './agent.js';
 export { AgentConfigError } from './config.js';
 export { AgentRegistrationError } from './registration.js';
+export { TaskCanceledError } from './task-canceled.js';
 export { TaskFailure } from './task-failure.js';
 export type {
   Agent,
@@ -19,6 +20,7 @@ export type {
   StartedAgent,
   StopOptions,
   TaskAcceptance,
+  TaskCancelNotice,
   TaskContext,
   TaskEnvelope,
   TaskErrorBody,

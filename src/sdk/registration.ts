@@ -34,6 +34,9 @@ export async function registerAgent(
     contactEndpoint,
     metadata: config.metadata,
     rotateSigningSecret: config.signingSecret === undefined,
+    heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
+    // AgentKit sends no more than the runner takes at once: the rest wait there, in dispatch order.
+    maxConcurrentTasks: config.concurrency,
   };
   if (config.agentId !== undefined) body.agentId = config.agentId;
 

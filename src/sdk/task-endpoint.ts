@@ -1,9 +1,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { WebhookSignatureError, type Problem, type TaskAcceptance, type WebhookVerifier } from '@agentkit/client';
 import { problemBody } from '../net/problem.js';
-import type { EnvelopeCheck } from './envelope-validator.js';
+import type { Logger, TaskCancelNotice, TaskEnvelope } from './types.js';
+import type { BodyCheck } from './webhook-validator.js';
 import type { TaskRunner } from './task-runner.js';
-import type { Logger } from './types.js';
 
 export interface TaskEndpointOptions {
   /** Path of the task endpoint, e.g. `/tasks`. */
@@ -11,7 +11,8 @@ export interface TaskEndpointOptions {
   maxBodyBytes: number;
   /** Resolves to the verifier once the agent knows its signing secret (after registration). */
   verifier(): Promise<WebhookVerifier>;
-  validate(body: unknown): EnvelopeCheck;
+  validateTask(body: unknown): BodyCheck<TaskEnvelope>;
+  validateCancel(body: unknown): BodyCheck<TaskCancelNotice>;
   /** The agent's id, once registered. */
   agentId(): string | undefined;
   runner: TaskRunner;
@@ -56,19 +57,44 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** The task id of `<taskPath>/<taskId>/cancel`, or null for another path. */
+function cancelPathTaskId(path: string, taskPath: string): string | null {
+  const prefix = `${taskPath.replace(/\/+$/, '')}/`;
+  if (!path.startsWith(prefix) || !path.endsWith('/cancel')) return null;
+  const id = path.slice(prefix.length, -'/cancel'.length);
+  if (id === '' || id.includes('/')) return null;
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The agent's HTTP server, on node:http alone: `POST <taskPath>` takes task deliveries as the
  * spec's `taskDelivery` webhook describes them (signature checked first, then the body), answers
- * 202 at once and hands the task to the runner; `GET /healthz` answers 200. Every error is
- * problem+json.
+ * 202 at once and hands the task to the runner; `POST <taskPath>/<taskId>/cancel` takes the
+ * `taskCancel` webhook the same way and cancels the task; `GET /healthz` answers 200. Every error
+ * is problem+json.
  */
 export function createTaskEndpoint(options: TaskEndpointOptions): RequestListener {
   const { logger, runner } = options;
 
-  async function deliver(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Reads and checks what AgentKit sent: no compression, within the size limit, the agent
+   * registered and not stopping, the signature, JSON matching `validate`, and for this agent.
+   * Undefined: a problem was answered.
+   */
+  async function readSigned<T extends { agentId: string }>(
+    req: IncomingMessage,
+    res: ServerResponse,
+    validate: (body: unknown) => BodyCheck<T>,
+    what: string,
+  ): Promise<T | undefined> {
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      return sendProblem(req, res, 415, { detail: `Content-Encoding "${encoding}" is not accepted: send the body as it was signed` });
+      sendProblem(req, res, 415, { detail: `Content-Encoding "${encoding}" is not accepted: send the body as it was signed` });
+      return undefined;
     }
     let raw: Buffer;
     try {
@@ -76,58 +102,86 @@ export function createTaskEndpoint(options: TaskEndpointOptions): RequestListene
     } catch (err) {
       if (!(err instanceof BodyTooLarge)) throw err;
       res.setHeader('connection', 'close');
-      return sendProblem(req, res, 413, { detail: `At most ${options.maxBodyBytes} bytes` });
+      sendProblem(req, res, 413, { detail: `At most ${options.maxBodyBytes} bytes` });
+      return undefined;
     }
     if (runner.stopping) {
-      return sendProblem(req, res, 503, { title: 'Agent is stopping' }, { 'retry-after': '5' });
+      sendProblem(req, res, 503, { title: 'Agent is stopping' }, { 'retry-after': '5' });
+      return undefined;
     }
     let verifier: WebhookVerifier;
     try {
       verifier = await options.verifier();
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
-      return sendProblem(req, res, 503, { title: 'Agent is not registered yet', detail }, { 'retry-after': '5' });
+      sendProblem(req, res, 503, { title: 'Agent is not registered yet', detail }, { 'retry-after': '5' });
+      return undefined;
     }
     try {
       verifier.verify(raw, req.headers);
     } catch (err) {
       if (!(err instanceof WebhookSignatureError)) throw err;
-      logger.warn({ reason: err.reason, webhookId: req.headers['webhook-id'] }, 'Task delivery refused: bad signature');
-      return sendProblem(req, res, 401, { slug: 'bad-signature', title: 'Invalid signature', detail: err.message });
+      logger.warn({ reason: err.reason, webhookId: req.headers['webhook-id'] }, `${what} refused: bad signature`);
+      sendProblem(req, res, 401, { slug: 'bad-signature', title: 'Invalid signature', detail: err.message });
+      return undefined;
     }
 
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
-      return sendProblem(req, res, 400, { detail: 'The body is not valid JSON', errors: [{ path: '/body', message: 'must be valid JSON' }] });
+      sendProblem(req, res, 400, { detail: 'The body is not valid JSON', errors: [{ path: '/body', message: 'must be valid JSON' }] });
+      return undefined;
     }
-    const check = options.validate(body);
+    const check = validate(body);
     if (!check.ok) {
       const detail = check.issues.map((i) => `${i.path} ${i.message}`).join('; ');
-      logger.warn({ issues: check.issues }, 'Task delivery refused: body does not match TaskEnvelope');
-      return sendProblem(req, res, 400, { detail, errors: check.issues });
+      logger.warn({ issues: check.issues }, `${what} refused: the body does not match the spec`);
+      sendProblem(req, res, 400, { detail, errors: check.issues });
+      return undefined;
     }
-    const { envelope } = check;
     const agentId = options.agentId();
-    if (agentId !== undefined && envelope.agentId !== agentId) {
-      return sendProblem(req, res, 400, {
-        detail: `This is agent ${agentId}; the task is for agent ${envelope.agentId}`,
+    if (agentId !== undefined && check.body.agentId !== agentId) {
+      sendProblem(req, res, 400, {
+        detail: `This is agent ${agentId}; the message is for agent ${check.body.agentId}`,
         errors: [{ path: '/body/agentId', message: `must be ${agentId}` }],
       });
+      return undefined;
     }
+    return check.body;
+  }
 
+  async function deliver(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const envelope = await readSigned(req, res, options.validateTask, 'Task delivery');
+    if (!envelope) return;
     const { duplicate } = runner.accept(envelope);
     if (duplicate) logger.info({ taskId: envelope.taskId, attempt: envelope.attempt }, 'Duplicate delivery; not run again');
     const acceptance: TaskAcceptance = { taskId: envelope.taskId, duplicate };
     send(res, 202, acceptance);
   }
 
+  /** `POST <taskPath>/<taskId>/cancel`: the `taskCancel` webhook. 202 when the task stops (or had ended), 404 when this agent never had it. */
+  async function cancel(req: IncomingMessage, res: ServerResponse, taskId: string): Promise<void> {
+    const notice = await readSigned(req, res, options.validateCancel, 'Cancel notice');
+    if (!notice) return;
+    if (notice.taskId !== taskId) {
+      return sendProblem(req, res, 400, { detail: `The path names task ${taskId}, the body ${notice.taskId}`, errors: [{ path: '/body/taskId', message: `must be ${taskId}` }] });
+    }
+    const outcome = runner.cancel(taskId, notice.reason ?? null);
+    if (outcome === 'unknown') return sendProblem(req, res, 404, { detail: `This agent has no task ${taskId}` });
+    send(res, 202, { taskId, status: outcome });
+  }
+
   function route(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === options.taskPath) {
       if (req.method === 'POST') return deliver(req, res);
       return sendProblem(req, res, 405, { detail: `${req.method} is not served here; deliveries are POSTed` }, { allow: 'POST' });
+    }
+    const taskId = cancelPathTaskId(path, options.taskPath);
+    if (taskId !== null) {
+      if (req.method === 'POST') return cancel(req, res, taskId);
+      return sendProblem(req, res, 405, { detail: `${req.method} is not served here; cancel notices are POSTed` }, { allow: 'POST' });
     }
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, 200, { status: 'ok' });
     sendProblem(req, res, 404, { detail: `${req.method} ${path} is not served by this agent` });

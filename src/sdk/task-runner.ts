@@ -1,3 +1,4 @@
+import { TaskCanceledError } from './task-canceled.js';
 import type { Logger, TaskContext, TaskEnvelope, TaskErrorBody, TaskHandlers } from './types.js';
 
 /** A task this agent accepted, in memory, from acceptance to its end. */
@@ -7,7 +8,7 @@ export interface RunningTask {
   readonly controller: AbortController;
   readonly logger: Logger;
   phase: 'queued' | 'running' | 'done';
-  /** True once `finished` or `failed` was emitted: at most one outcome per task. */
+  /** True once `finished`, `failed` or `canceled` was emitted: at most one outcome per task. */
   hasOutcome: boolean;
   /** True once the task gave its concurrency slot back. */
   released: boolean;
@@ -19,8 +20,12 @@ export interface RunningTask {
 export interface TaskEvents {
   started(task: RunningTask): void;
   progress(task: RunningTask, percent: number, message: string | undefined): void;
+  /** The handler attached details to a heartbeat. */
+  heartbeat(task: RunningTask, details: Record<string, unknown> | undefined): void;
   finished(task: RunningTask, result: unknown): void;
   failed(task: RunningTask, error: TaskErrorBody): void;
+  /** The task stopped for a cancel (before it started, or its handler's signal aborted). */
+  canceled(task: RunningTask, reason: string | null): void;
   /** Nothing runs and nothing waits. */
   idle(): void;
 }
@@ -56,13 +61,14 @@ function errorBody(err: unknown): TaskErrorBody {
   return { code, message: message || 'The handler failed' };
 }
 
-/** Error body for an abort: the deadline passed (`timeout`) or the agent is stopping (`shutdown`). */
-function abortBody(task: RunningTask): TaskErrorBody {
+/** What an abort makes of the task: canceled, or failed because the deadline passed (`timeout`) or the agent is stopping (`shutdown`). */
+function abortOutcome(task: RunningTask): { canceled: string | null } | { failed: TaskErrorBody } {
   const reason: unknown = task.controller.signal.reason;
+  if (reason instanceof TaskCanceledError) return { canceled: reason.reason };
   if (reason instanceof DOMException && reason.name === 'TimeoutError') {
-    return { code: 'timeout', message: `The task did not end before its deadline (${task.deadline?.toISOString() ?? 'none'})` };
+    return { failed: { code: 'timeout', message: `The task did not end before its deadline (${task.deadline?.toISOString() ?? 'none'})` } };
   }
-  return { code: 'shutdown', message: 'The agent stopped before the task ended' };
+  return { failed: { code: 'shutdown', message: 'The agent stopped before the task ended' } };
 }
 
 /** The result as JSON (undefined becomes null); throws when it cannot be serialised. */
@@ -151,6 +157,20 @@ export class TaskRunner {
   }
 
   /**
+   * Cancels a task this agent has: aborts its signal with a {@link TaskCanceledError} (a waiting
+   * task never starts), and the task ends `canceled`. `ended`: it already has its outcome, or was
+   * seen and is over; `unknown`: this agent never got it (or has forgotten it).
+   */
+  cancel(taskId: string, reason: string | null): 'canceling' | 'ended' | 'unknown' {
+    const task = this.#live.get(taskId);
+    if (!task) return this.#remembered.has(taskId) ? 'ended' : 'unknown';
+    if (task.hasOutcome) return 'ended';
+    task.logger.info({ reason }, 'Task canceled');
+    task.controller.abort(new TaskCanceledError(reason));
+    return 'canceling';
+  }
+
+  /**
    * Stops taking work: aborts waiting and running tasks (each reported as failed, code
    * `shutdown`) and resolves when every handler settled, or after `graceMs`.
    */
@@ -185,21 +205,23 @@ export class TaskRunner {
   }
 
   #aborted(task: RunningTask): void {
-    const body = abortBody(task);
+    const outcome = abortOutcome(task);
+    const emit = () => ('canceled' in outcome ? this.#options.events.canceled(task, outcome.canceled) : this.#options.events.failed(task, outcome.failed));
+    const code = 'canceled' in outcome ? 'canceled' : outcome.failed.code;
     if (task.phase === 'queued') {
       this.#waiting = this.#waiting.filter((t) => t !== task);
       task.phase = 'done';
       task.released = true;
       this.#live.delete(task.envelope.taskId);
       this.#clearTimers(task);
-      task.logger.warn({ code: body.code }, 'Task aborted before it started');
-      this.#outcome(task, () => this.#options.events.failed(task, body));
+      task.logger.warn({ code }, 'Task aborted before it started');
+      this.#outcome(task, emit);
       this.#idleIfNothingLeft();
       return;
     }
     if (task.phase !== 'running') return;
-    task.logger.warn({ code: body.code }, 'Task aborted while running');
-    this.#outcome(task, () => this.#options.events.failed(task, body));
+    task.logger.warn({ code }, 'Task aborted while running');
+    this.#outcome(task, emit);
     // The handler should honour its signal; if it does not, give its slot back after a grace period.
     task.timers.push(
       setTimeout(() => {
@@ -238,6 +260,13 @@ export class TaskRunner {
         if (task.hasOutcome) return;
         if (typeof percent !== 'number' || Number.isNaN(percent)) throw new TypeError('progress(percent): percent must be a number from 0 to 100');
         this.#options.events.progress(task, Math.min(100, Math.max(0, percent)), message);
+      },
+      heartbeat: (details) => {
+        if (task.hasOutcome) return;
+        if (details !== undefined && (details === null || typeof details !== 'object' || Array.isArray(details))) {
+          throw new TypeError('heartbeat(details): details must be a plain object');
+        }
+        this.#options.events.heartbeat(task, details);
       },
     };
 

@@ -1,14 +1,18 @@
 import type { AgentStateUpdatePayload, TaskEnvelope, TaskError } from '@agentkit/client';
+import type { TaskCanceledError } from './task-canceled.js';
 
 /** The spec's types the SDK works with, as @agentkit/client defines them. */
-export type { AgentRegistrationRequest, RegisteredAgent, TaskAcceptance, TaskEnvelope, TaskReport } from '@agentkit/client';
+export type { AgentRegistrationRequest, RegisteredAgent, TaskAcceptance, TaskCancelNotice, TaskEnvelope, TaskReport } from '@agentkit/client';
 /** The error part of a failed task (the spec's `TaskError`). */
 export type TaskErrorBody = TaskError;
 /** A state report to Ops-Core (Ops-Core's `AgentStateUpdatePayload`). */
 export type AgentStateUpdate = AgentStateUpdatePayload;
 
-/** The states the SDK reports to Ops-Core. Ops-Core only dispatches to `idle` agents. */
-export type AgentState = 'idle' | 'active' | 'finished' | 'error';
+/**
+ * The states the SDK reports to Ops-Core. Ops-Core only dispatches to `idle` agents. A task
+ * ends `finished`, `error` or `canceled` (a cancel, not a failure to retry), then `idle` follows.
+ */
+export type AgentState = 'idle' | 'active' | 'finished' | 'error' | 'canceled';
 
 /**
  * A structured logger; pino's `Logger` fits. Every method takes a context object first and
@@ -38,7 +42,10 @@ export interface TaskContext {
   attempt: number;
   /** When the task must be over (from `deadline` or `dispatchedAt` + `timeout_seconds`); null without a timeout. */
   deadline: Date | null;
-  /** Fires when the deadline passes (reason: a `TimeoutError` DOMException) or when the agent stops (an `AbortError`). */
+  /**
+   * Fires when the task is canceled (reason: a {@link TaskCanceledError}), when the deadline
+   * passes (a `TimeoutError` DOMException) or when the agent stops (an `AbortError` DOMException).
+   */
   signal: AbortSignal;
   /** The agent's logger, bound to this task. */
   logger: Logger;
@@ -47,6 +54,13 @@ export interface TaskContext {
    * (at most 2000 characters). Ignored once the task has an outcome.
    */
   progress(percent: number, message?: string): void;
+  /**
+   * Sends a heartbeat now, with `details` (any JSON object, kept on the task as `heartbeat`).
+   * The SDK sends heartbeats on its own every `heartbeatIntervalSeconds` while the handler runs
+   * (a progress report counts as one); call this to attach details. Ignored once the task has
+   * an outcome.
+   */
+  heartbeat(details?: Record<string, unknown>): void;
   /** The delivery as received. */
   envelope: TaskEnvelope;
 }
@@ -111,8 +125,17 @@ export interface AgentOptions {
    * the SDK asks AgentKit for a fresh one at each start (`rotateSigningSecret`).
    */
   signingSecret?: string;
-  /** How many tasks run at the same time; more wait in a queue. Default 1. */
+  /**
+   * How many tasks run at the same time. Declared to AgentKit as `maxConcurrentTasks`, so that
+   * AgentKit sends no more than that at once (the rest wait there, in dispatch order). Default 1.
+   */
   concurrency?: number;
+  /**
+   * How often a running task's heartbeat goes to AgentKit, in seconds (1-3600), declared at
+   * registration: AgentKit fails a task it hears nothing of for three intervals (its agent may
+   * have died), so Ops-Core hears of it. Null: no heartbeats, and no such check. Default 10.
+   */
+  heartbeatIntervalSeconds?: number | null;
   /** How long to wait for a handler to settle after its signal fired, in ms, before freeing its slot. Default 5 000. */
   abortGraceMs?: number;
   /** How many finished task ids are remembered to spot duplicate deliveries. Default 10 000. */

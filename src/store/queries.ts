@@ -71,7 +71,10 @@ export function depthByKind(rows: Array<{ kind: DeliveryKind; n: number }>): Rec
 
 /** Tasks by status, every status present. */
 export function tasksByStatus(rows: Array<{ status: TaskStatus; n: number }>): Record<TaskStatus, number> {
-  const counts: Record<TaskStatus, number> = { queued: 0, delivered: 0, running: 0, finished: 0, failed: 0 };
+  const counts: Record<TaskStatus, number> = { queued: 0, delivered: 0, running: 0, canceling: 0, finished: 0, failed: 0, canceled: 0 };
   for (const r of rows) counts[r.status] = r.n;
   return counts;
 }
+
+/** The agent's `last_seen_at` is older than the time in parameter `p` (see domain/agent.ts, lastSeenStaleBefore). */
+export const LAST_SEEN_STALE_SQL = (p: string): string => `(last_seen_at IS NULL OR last_seen_at < ${p})`;

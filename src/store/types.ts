@@ -5,9 +5,9 @@
  * against a task, a failure, a redelivery) are the domain's (src/domain/task.ts, delivery.ts):
  * stores call them inside their transactions and store the outcome.
  */
-import type { AgentDetails, AgentRecord } from '../domain/agent.js';
-import type { AttemptOutcome, DeliveryAttempt, DeliveryKind, DeliveryRecord, DeliveryStatus, FailureReport, NewDelivery } from '../domain/delivery.js';
-import type { TaskError, TaskRecord, TaskReport, TaskStatus } from '../domain/task.js';
+import type { AgentDetails, AgentRecord, RegisteredDetails } from '../domain/agent.js';
+import type { AttemptOutcome, DeliveryAttempt, DeliveryKind, DeliveryRecord, DeliveryStatus, EndReport, NewDelivery } from '../domain/delivery.js';
+import type { TaskRecord, TaskReport, TaskStatus } from '../domain/task.js';
 
 export interface Page<T> {
   items: T[];
@@ -20,7 +20,8 @@ export interface PageRequest {
 }
 
 export interface RegisterInput {
-  agent: AgentDetails;
+  /** Supervision terms left out are null: no heartbeats, no limit. */
+  agent: AgentDetails & Partial<RegisteredDetails>;
   /** A freshly generated secret, used when the agent is new or `rotateSecret` is set. */
   candidateSecret: string;
   rotateSecret: boolean;
@@ -41,7 +42,7 @@ export interface DeregisterInput {
   /** Builds the DEREGISTER notification from the stored agent (null: no webhook URL). */
   notification: (agent: AgentRecord) => NewDelivery | null;
   /** What each task that fails because the agent left reports to Ops-Core. */
-  failureReport: FailureReport;
+  endReport: EndReport;
   now: string;
 }
 
@@ -55,6 +56,8 @@ export interface CreateTaskInput {
   idempotencyKey: string | null;
   /** Hash of the request body, compared when the idempotency key was seen before ('' without a key). */
   requestHash: string;
+  /** How many heartbeat intervals of its agent the task may go unheard (AGENTKIT_MISSED_HEARTBEATS; default DEFAULT_MISSED_HEARTBEATS). */
+  missedHeartbeats?: number;
 }
 
 export type CreateTaskResult =
@@ -87,6 +90,35 @@ export interface DeliveryFilter {
   agentId?: string | undefined;
 }
 
+export interface CancelInput {
+  taskId: string;
+  reason: string | null;
+  now: string;
+  /** How long the agent has to confirm, ms (AGENTKIT_CANCEL_GRACE_MS). */
+  graceMs: number;
+  /** Builds the notice to the agent from the canceling task and the agent's endpoint. */
+  notice: (task: TaskRecord, contactEndpoint: string) => NewDelivery;
+}
+
+export type CancelResult =
+  | { outcome: 'canceled'; task: TaskRecord }
+  | { outcome: 'canceling'; task: TaskRecord }
+  | { outcome: 'not-found' }
+  | { outcome: 'conflict'; message: string };
+
+/**
+ * Which tasks a watchdog rule ends: taken tasks past their `deadline` (before `before`), taken
+ * tasks whose heartbeat was due before `before`, or canceling tasks whose agent did not confirm
+ * before `before`. `end` is the rule's transition (the domain's `failed` or `canceled`).
+ */
+export interface ExpiryRule {
+  overdue: 'deadline' | 'heartbeat' | 'cancel';
+  /** Epoch ms. */
+  before: number;
+  end: (task: TaskRecord) => TaskRecord;
+  report: EndReport;
+}
+
 export type RedeliverResult =
   | { outcome: 'requeued'; delivery: DeliveryRecord }
   | { outcome: 'not-found' }
@@ -110,8 +142,10 @@ export interface Store {
   createTask(input: CreateTaskInput): Promise<CreateTaskResult>;
   getTask(taskId: string): Promise<TaskRecord | null>;
   listTasks(page: PageRequest, filter: TaskFilter): Promise<Page<TaskRecord>>;
-  /** Applies the agent's report as the domain decides it (decideReport). */
+  /** Applies the agent's report as the domain decides it (decideReport); it also tells when the agent was last seen. */
   reportTask(input: TaskReportInput): Promise<TaskReportResult>;
+  /** Cancels as the domain decides it (decideCancel), queueing the agent's notice when it must be told. */
+  cancelTask(input: CancelInput): Promise<CancelResult>;
 
   /**
    * Takes up to `limit` due deliveries for `owner` until `leaseUntil` (epoch ms): pending,
@@ -122,9 +156,9 @@ export interface Store {
   claimDeliveries(now: number, limit: number, owner: string, leaseUntil: number, skipTargets?: readonly string[]): Promise<DeliveryRecord[]>;
   /**
    * Records one attempt and its outcome. A task delivery's success moves its task on (delivered);
-   * a failure for good fails the task unless the agent took it, and queues `failureReport` of it.
+   * a failure for good fails the task unless the agent took it, and queues `endReport` of it.
    */
-  recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome, failureReport: FailureReport): Promise<void>;
+  recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome, endReport: EndReport): Promise<void>;
   /** Epoch ms of the earliest next attempt among pending deliveries not leased at `now`, or null. */
   nextDueAt(now: number): Promise<number | null>;
   /** Releases every lease held by `owner` (at shutdown). */
@@ -137,10 +171,6 @@ export interface Store {
   outboxDepth(): Promise<Record<DeliveryKind, number>>;
   /** Registered agents, and tasks by status (for metrics). */
   counts(): Promise<{ agents: number; tasks: Record<TaskStatus, number> }>;
-  /**
-   * Fails taken tasks (delivered or running) whose deadline passed before `cutoff` (ISO) with
-   * `error`, queueing `failureReport` of each, in one transaction per batch of at most `limit`.
-   * Returns the tasks it failed.
-   */
-  expireOverdueTasks(cutoff: string, now: string, error: TaskError, failureReport: FailureReport, limit: number): Promise<TaskRecord[]>;
+  /** Ends, as `rule` says, at most `limit` tasks it picks, each with its report, in one transaction. Returns them. */
+  expireTasks(rule: ExpiryRule, limit: number): Promise<TaskRecord[]>;
 }

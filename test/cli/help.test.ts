@@ -13,7 +13,7 @@ describe.concurrent('agentkit --help and usage errors', { timeout: 120_000 }, ()
     expect(stdout).toContain('Exit codes:');
     expect(stdout).toMatch(/^ {2}4 +not authorised/m);
     expect(stdout).toMatch(/^ {2}7 +run --wait: the task ended failed/m);
-    expect(stdout).toMatch(/^ {2}8 +run --wait: --wait-timeout ran out/m);
+    expect(stdout).toMatch(/^ {2}8 +run --wait, tasks cancel --wait: --wait-timeout ran out/m);
     expect(stdout).toContain('$ agentkit run echo-agent-1 echo --param message=hello --wait');
   });
 
@@ -26,7 +26,7 @@ describe.concurrent('agentkit --help and usage errors', { timeout: 120_000 }, ()
       expect(stdout).toContain(option);
     }
     expect(stdout).toContain('--param n=3 sends the number 3');
-    expect(stdout).toContain('the exit code is 7 when it failed and 8 when --wait-timeout ran');
+    expect(stdout).toContain('the exit code is 7 when it failed, 9 when it was canceled and 8');
   });
 
   it('when a subcommand is asked for help, then it shows its own options and examples', async ({ expect }) => {
@@ -35,7 +35,7 @@ describe.concurrent('agentkit --help and usage errors', { timeout: 120_000 }, ()
 
     expect(list.code).toBe(0);
     expect(list.stdout).toContain('--kind <kind>');
-    expect(list.stdout.replace(/\s+/g, ' ')).toContain('agent.lifecycle, task.delivery, opscore.state');
+    expect(list.stdout.replace(/\s+/g, ' ')).toContain('agent.lifecycle, task.delivery, task.cancel, opscore.state');
     expect(list.stdout).toContain('$ agentkit deliveries list --status failed --kind agent.lifecycle');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('deregister <agentId>');

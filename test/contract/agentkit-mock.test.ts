@@ -312,6 +312,31 @@ describe('POST /v1/tasks/{taskId}/reports', () => {
   });
 });
 
+describe('POST /v1/tasks/{taskId}/cancel', () => {
+  it('when a queued task is canceled, then 200 with the canceled task', async () => {
+    const { data, response } = await client.POST('/v1/tasks/{taskId}/cancel', { params: { path: { taskId } }, body: { reason: 'The workflow was aborted' } });
+
+    expect(response.status).toBe(200);
+    expect(data?.status).toBe('canceled');
+    expect(data).toEqual(example('agentkit', 'cancelTask', '200'));
+  });
+
+  it('when a running task is canceled, then 202 with the task canceling', async () => {
+    const { data, response } = await client.POST('/v1/tasks/{taskId}/cancel', { params: { path: { taskId } }, body: {}, headers: { Prefer: 'code=202' } });
+
+    expect(response.status).toBe(202);
+    expect(data?.status).toBe('canceling');
+    expect(data).toEqual(example('agentkit', 'cancelTask', '202'));
+  });
+
+  it('when the reason is empty, then 400', async () => {
+    const answer = await send('POST', `/v1/tasks/${taskId}/cancel`, { body: JSON.stringify({ reason: '' }) });
+
+    expect(answer.status).toBe(400);
+    expect(answer.violations).toContain('reason');
+  });
+});
+
 describe('GET /v1/webhook-deliveries', () => {
   it('when failed lifecycle deliveries are listed, then the page shows them with their last error', async () => {
     const { data, response } = await client.GET('/v1/webhook-deliveries', { params: { query: { status: 'failed', kind: 'agent.lifecycle' } } });

@@ -36,7 +36,7 @@ describe('start()', () => {
     await expect(agent.start()).rejects.toThrow(/AGENTKIT_URL is not an http\(s\) URL/);
   });
 
-  it('when configuration comes from the environment, then the agent registers with it and sends rotateSigningSecret', async () => {
+  it('when configuration comes from the environment, then the agent registers with it and sends rotateSigningSecret, its default heartbeat interval and its concurrency as its limit', async () => {
     const agentKit = await new FakeAgentKit({ apiKey: AGENTKIT_KEY }).start();
     cleanups.push(() => agentKit.stop());
     const agent = createAgent({
@@ -58,6 +58,8 @@ describe('start()', () => {
         contactEndpoint: started.contactEndpoint,
         metadata: { team: 'x' },
         rotateSigningSecret: true,
+        heartbeatIntervalSeconds: 10,
+        maxConcurrentTasks: 1,
       },
     ]);
     expect(started.contactEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/tasks$/);

@@ -7,7 +7,7 @@ import { parsePostgresUrl, redactUrl } from '../../src/store/postgres/connection
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { BEGIN_ORDERED_WALK_SQL, claimSql, PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { NewDelivery } from '../../src/domain/delivery.js';
-import type { TaskRecord } from '../../src/domain/task.js';
+import { newTask, type TaskRecord } from '../../src/domain/task.js';
 import type { Store } from '../../src/store/types.js';
 import { freshSchema, PG_BASE_URL, type TestSchema } from '../support/postgres.js';
 import { type StoreHarness, storeSuite } from './store-suite.js';
@@ -71,10 +71,7 @@ function lifecycle(agentId: string, eventType: 'REGISTER' | 'DEREGISTER'): NewDe
 }
 
 function task(agentId: string, taskId: string): TaskRecord {
-  return {
-    taskId, agentId, taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: null, timeoutSeconds: null, opscoreMessage: null, deadline: null,
-    status: 'queued', progress: null, message: null, result: undefined, error: null, createdAt: iso(T0), updatedAt: iso(T0), deliveredAt: null, finishedAt: null,
-  };
+  return newTask({ taskId, agentId, taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: null, timeoutSeconds: null, opscoreMessage: null }, iso(T0));
 }
 
 function taskDelivery(t: TaskRecord): NewDelivery {
@@ -151,7 +148,7 @@ describe('PostgreSQL store with several processes', () => {
             await s.registerAgent({ agent: agent(id), candidateSecret: 's', rotateSecret: false, notification: lifecycle(id, 'REGISTER'), now: iso(T0) });
             events.push('REGISTER');
           } else {
-            await s.deregisterAgent({ agentId: id, notification: () => lifecycle(id, 'DEREGISTER'), failureReport: () => null, now: iso(T0) });
+            await s.deregisterAgent({ agentId: id, notification: () => lifecycle(id, 'DEREGISTER'), endReport: () => null, now: iso(T0) });
             events.push('DEREGISTER');
           }
         }
@@ -176,7 +173,7 @@ describe('PostgreSQL store with several processes', () => {
       // A stream of dispatches, with the deregistration starting in the middle of it.
       const dispatches = Array.from({ length: 10 }, (_, i) => dispatch(i));
       await dispatches[0];
-      const leaving = b.deregisterAgent({ agentId: id, notification: () => null, failureReport: () => null, now: iso(T0) });
+      const leaving = b.deregisterAgent({ agentId: id, notification: () => null, endReport: () => null, now: iso(T0) });
       for (let i = 10; i < 40; i++) dispatches.push(dispatch(i));
       const outcomes = (await Promise.all(dispatches)).map((r) => r.outcome);
       expect(await leaving).not.toBeNull();

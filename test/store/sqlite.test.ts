@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
-import { OVERDUE_TASKS_SQL, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { EXPIRY_SQL, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { type StoreHarness, storeSuite } from './store-suite.js';
 
@@ -54,12 +54,16 @@ describe('SQLite store at start', () => {
 });
 
 describe('SQLite query plans', () => {
-  it('when the worker sweeps for overdue tasks, then it reads only open tasks with a deadline, not every delivered task', () => {
+  it.each([
+    ['deadline', 'tasks_open_by_deadline', '2026-01-01T00:00:00.000Z'],
+    ['heartbeat', 'tasks_heartbeat_due', 1_900_000_000_000],
+    ['cancel', 'tasks_cancel_due', 1_900_000_000_000],
+  ] as const)('when the watchdog sweeps by %s, then it reads only the tasks that rule watches (%s), not every delivered task', (rule, index, before) => {
     const db = new Database(':memory:');
     for (const m of sqliteMigrations) db.exec(m.sql);
-    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${OVERDUE_TASKS_SQL}`).all('2026-01-01T00:00:00.000Z', 100) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${EXPIRY_SQL[rule]}`).all(before, 100) as { detail: string }[]).map((r) => r.detail).join(' | ');
     db.close();
-    expect(plan).toContain('USING INDEX tasks_open_by_deadline');
+    expect(plan).toContain(`USING INDEX ${index}`);
     expect(plan).not.toContain('TEMP B-TREE');
   });
 });

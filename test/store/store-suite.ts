@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newDeliveryIds } from '../../src/domain/ids.js';
 import { InvalidCursorError } from '../../src/store/cursor.js';
-import type { AgentDetails } from '../../src/domain/agent.js';
-import type { DeliveryRecord, FailureReport, NewDelivery } from '../../src/domain/delivery.js';
-import type { TaskRecord } from '../../src/domain/task.js';
-import type { Store } from '../../src/store/types.js';
+import type { AgentDetails, RegisteredDetails } from '../../src/domain/agent.js';
+import type { DeliveryRecord, EndReport, NewDelivery } from '../../src/domain/delivery.js';
+import { cancelNotice } from '../../src/domain/messages.js';
+import { canceled, failed, newTask as dispatchedTask, taskErrors, type TaskRecord } from '../../src/domain/task.js';
+import type { ExpiryRule, Store } from '../../src/store/types.js';
 
 /**
  * One database for one test: `open()` gives a migrated handle on it (call it again for a
@@ -18,7 +19,7 @@ export interface StoreHarness {
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 /** A failure that reports nothing to Ops-Core. */
-const noReport: FailureReport = () => null;
+const noReport: EndReport = () => null;
 const iso = (ms: number) => new Date(ms).toISOString();
 const LEASE = 60_000;
 
@@ -26,7 +27,9 @@ async function taskCount(store: Store): Promise<number> {
   return Object.values((await store.counts()).tasks).reduce((a, b) => a + b, 0);
 }
 
-function agentDetails(agentId: string, over: Partial<AgentDetails> = {}): AgentDetails {
+type AgentTerms = AgentDetails & Partial<RegisteredDetails>;
+
+function agentDetails(agentId: string, over: Partial<AgentTerms> = {}): AgentTerms {
   return {
     agentId,
     agentName: `name-${agentId}`,
@@ -77,7 +80,7 @@ function unordered(agentId: string, at = T0): NewDelivery {
 let taskCounter = 0;
 function newTask(agentId: string, over: Partial<TaskRecord> = {}): TaskRecord {
   taskCounter += 1;
-  return {
+  const fields = {
     taskId: `task-${process.pid}-${taskCounter}-${Math.random().toString(36).slice(2, 8)}`,
     agentId,
     taskName: 'echo',
@@ -86,18 +89,8 @@ function newTask(agentId: string, over: Partial<TaskRecord> = {}): TaskRecord {
     opscoreTaskId: `ops-${taskCounter}`,
     timeoutSeconds: null,
     opscoreMessage: null,
-    deadline: null,
-    status: 'queued',
-    progress: null,
-    message: null,
-    result: undefined,
-    error: null,
-    createdAt: iso(T0),
-    updatedAt: iso(T0),
-    deliveredAt: null,
-    finishedAt: null,
-    ...over,
   };
+  return { ...dispatchedTask(fields, iso(T0)), ...over };
 }
 
 function taskDelivery(task: TaskRecord, at = T0): NewDelivery {
@@ -139,7 +132,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       await h.cleanup();
     });
 
-    async function register(agentId: string, over: Partial<AgentDetails> = {}, notify = true, now = iso(T0)) {
+    async function register(agentId: string, over: Partial<AgentTerms> = {}, notify = true, now = iso(T0)) {
       return store.registerAgent({
         agent: agentDetails(agentId, over),
         candidateSecret: `whsec_${agentId}_${now}`,
@@ -152,8 +145,18 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
     async function dispatch(agentId: string, key: string | null = null, hash = 'hash-1', over: Partial<TaskRecord> = {}) {
       const task = newTask(agentId, over);
       const delivery = taskDelivery(task);
-      return { task, delivery, result: await store.createTask({ task, delivery: () => delivery, idempotencyKey: key, requestHash: hash }) };
+      return { task, delivery, result: await store.createTask({ task, delivery: () => delivery, idempotencyKey: key, requestHash: hash, missedHeartbeats: 3 }) };
     }
+
+    /** Claims what is due at `at` and records each claimed task delivery as answered 202. */
+    async function deliverDue(at: number): Promise<string[]> {
+      const claimed = (await store.claimDeliveries(at, 100, 'A', at + LEASE)).filter((d) => d.kind === 'task.delivery');
+      for (const d of claimed) await store.recordAttempt(d.deliveryId, 'A', attemptAt(at, 202), { outcome: 'succeeded' }, noReport);
+      return claimed.map((d) => d.taskId!);
+    }
+
+    const report = (taskId: string, status: 'running' | 'finished' | 'failed' | 'canceled', at: number, details?: Record<string, unknown>) =>
+      store.reportTask({ taskId, report: { status, ...(details ? { details } : {}) }, hasResult: false, now: iso(at) });
 
     async function allDeliveries(): Promise<DeliveryRecord[]> {
       return (await store.listDeliveries({ limit: 1000 }, {})).items.reverse();
@@ -174,7 +177,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const res = await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 'whsec_first', rotateSecret: false, notification: note, now: iso(T0) });
         expect(res.created).toBe(true);
         expect(res.issuedSecret).toBe('whsec_first');
-        expect(res.agent).toEqual({ ...agentDetails('a1'), registeredAt: iso(T0), updatedAt: iso(T0) });
+        expect(res.agent).toEqual({ ...agentDetails('a1'), heartbeatIntervalSeconds: null, maxConcurrentTasks: null, activeTasks: 0, lastSeenAt: iso(T0), registeredAt: iso(T0), updatedAt: iso(T0) });
         expect(await store.getAgent('a1')).toEqual(res.agent);
         expect(await store.getAgentContact('a1')).toEqual({ contactEndpoint: 'http://127.0.0.1:9/a1', signingSecret: 'whsec_first' });
         const d = await store.getDelivery(note.deliveryId);
@@ -212,7 +215,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when there is no notification (webhooks off), then nothing is queued', async () => {
         await register('a1', {}, false);
         expect(await allDeliveries()).toEqual([]);
-        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 0 });
+        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 0, 'task.delivery': 0, 'task.cancel': 0, 'opscore.state': 0 });
       });
 
       it('when the agent is unknown, then reads answer null', async () => {
@@ -264,7 +267,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
 
     describe('deregisterAgent', () => {
       it('when the agent is unknown, then null comes back and nothing is queued', async () => {
-        const res = await store.deregisterAgent({ agentId: 'nobody', notification: () => lifecycle('nobody', 'DEREGISTER'), failureReport: stateReport, now: iso(T0) });
+        const res = await store.deregisterAgent({ agentId: 'nobody', notification: () => lifecycle('nobody', 'DEREGISTER'), endReport: stateReport, now: iso(T0) });
         expect(res).toBeNull();
         expect(await allDeliveries()).toEqual([]);
       });
@@ -279,7 +282,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const otherTask = await dispatch('other');
 
         const now = iso(T0 + 10);
-        const res = await store.deregisterAgent({ agentId: 'a1', notification: (a) => lifecycle(a.agentId, 'DEREGISTER'), failureReport: (t) => stateReport(t), now });
+        const res = await store.deregisterAgent({ agentId: 'a1', notification: (a) => lifecycle(a.agentId, 'DEREGISTER'), endReport: (t) => stateReport(t), now });
         expect(res?.agent.agentId).toBe('a1');
         expect(res?.failedTasks.map((t) => t.taskId)).toEqual([queued1.task.taskId, queued2.task.taskId]);
         for (const t of res!.failedTasks) {
@@ -300,7 +303,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
 
       it('when the agent registers again after leaving, then it is a new agent with a new secret', async () => {
         await register('a1');
-        await store.deregisterAgent({ agentId: 'a1', notification: () => null, failureReport: () => null, now: iso(T0 + 1) });
+        await store.deregisterAgent({ agentId: 'a1', notification: () => null, endReport: () => null, now: iso(T0 + 1) });
         const again = await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 'whsec_second', rotateSecret: false, notification: null, now: iso(T0 + 2) });
         expect(again).toMatchObject({ created: true, issuedSecret: 'whsec_second', agent: { registeredAt: iso(T0 + 2) } });
       });
@@ -353,7 +356,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when the key was used before the agent left, then it still replays', async () => {
         await register('a1', {}, false);
         const first = await dispatch('a1', 'key-1', 'hash-A');
-        await store.deregisterAgent({ agentId: 'a1', notification: () => null, failureReport: () => null, now: iso(T0 + 1) });
+        await store.deregisterAgent({ agentId: 'a1', notification: () => null, endReport: () => null, now: iso(T0 + 1) });
         const again = await dispatch('a1', 'key-1', 'hash-A');
         expect(again.result.outcome).toBe('replayed');
         expect(again.result.outcome === 'replayed' && again.result.task.taskId).toBe(first.task.taskId);
@@ -430,7 +433,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         const first = lifecycle('a1', 'REGISTER');
         await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: first, now: iso(T0) });
         const second = lifecycle('a1', 'DEREGISTER');
-        await store.deregisterAgent({ agentId: 'a1', notification: () => second, failureReport: () => null, now: iso(T0) });
+        await store.deregisterAgent({ agentId: 'a1', notification: () => second, endReport: () => null, now: iso(T0) });
         await register('a2', {}, false);
         const task = await dispatch('a2');
 
@@ -574,7 +577,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await store.recordAttempt(b.delivery.deliveryId, 'A', attemptAt(T0 + 2), { outcome: 'succeeded' }, noReport);
         expect(await store.getTask(a.task.taskId)).toMatchObject({ status: 'delivered', deliveredAt: iso(T0 + 2), updatedAt: iso(T0 + 2) });
         expect(await store.getTask(b.task.taskId)).toMatchObject({ status: 'finished', deliveredAt: iso(T0 + 1) });
-        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 0 });
+        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 0, 'task.delivery': 0, 'task.cancel': 0, 'opscore.state': 0 });
       });
 
       it('when a task delivery fails for good, then the task fails and its state report is queued, unless the agent reported first', async () => {
@@ -592,7 +595,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect(await store.getDelivery(a.delivery.deliveryId)).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 500 });
         const reports = (await store.listDeliveries({ limit: 10 }, { kind: 'opscore.state' })).items;
         expect(reports.map((d) => d.deliveryId)).toEqual([reportA.deliveryId]);
-        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 0, 'task.delivery': 0, 'opscore.state': 1 });
+        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 0, 'task.delivery': 0, 'task.cancel': 0, 'opscore.state': 1 });
       });
 
       it('when the delivery is unknown or no longer pending, then recording does nothing', async () => {
@@ -682,7 +685,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await dispatch('a1');
         await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
         await store.recordAttempt((await allDeliveries())[2]!.deliveryId, 'A', attemptAt(T0), { outcome: 'failed', taskError: { message: 'x' } }, () => stateReport(task));
-        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 2, 'task.delivery': 1, 'opscore.state': 1 });
+        expect(await store.outboxDepth()).toEqual({ 'agent.lifecycle': 2, 'task.delivery': 1, 'task.cancel': 0, 'opscore.state': 1 });
       });
     });
 
@@ -703,7 +706,8 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await store.reportTask({ taskId: running.task.taskId, report: { status: 'running' }, hasResult: false, now: iso(T0 + 2) });
         await store.reportTask({ taskId: finished.task.taskId, report: { status: 'finished', result: 1 }, hasResult: true, now: iso(T0 + 2) });
         const error = { code: 'timeout', message: 'no outcome' };
-        const ended = await store.expireOverdueTasks(iso(T0 + 5000), iso(T0 + 35_000), error, (t) => stateReport(t), 100);
+        const rule = (now: number): ExpiryRule => ({ overdue: 'deadline', before: T0 + 5000, end: (t) => failed(t, error, iso(now)), report: (t) => stateReport(t) });
+        const ended = await store.expireTasks(rule(T0 + 35_000), 100);
         expect(ended.map((t) => t.taskId).sort()).toEqual([delivered.task.taskId, running.task.taskId].sort());
         for (const t of [delivered, running]) {
           expect(await store.getTask(t.task.taskId)).toMatchObject({ status: 'failed', error, finishedAt: iso(T0 + 35_000) });
@@ -713,7 +717,148 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect((await store.getTask(later.task.taskId))?.status).toBe('delivered');
         expect((await store.getTask(noDeadline.task.taskId))?.status).toBe('delivered');
         expect((await store.outboxDepth())['opscore.state']).toBe(2);
-        expect(await store.expireOverdueTasks(iso(T0 + 5000), iso(T0 + 36_000), error, (t) => stateReport(t), 100)).toEqual([]);
+        expect(await store.expireTasks(rule(T0 + 36_000), 100)).toEqual([]);
+      });
+    });
+
+    describe('capacity (maxConcurrentTasks)', () => {
+      it('when an agent with a limit of 2 is sent 4 tasks, then 2 go out and each end lets the next waiting one through, in dispatch order', async () => {
+        await register('a1', { maxConcurrentTasks: 2 }, false);
+        const tasks = [];
+        for (let i = 0; i < 4; i++) tasks.push((await dispatch('a1')).task);
+        expect((await store.getAgent('a1'))?.activeTasks).toBe(2);
+        expect((await allDeliveries()).map((d) => d.waitingForSlot)).toEqual([false, false, true, true]);
+        expect(await deliverDue(T0)).toEqual([tasks[0]!.taskId, tasks[1]!.taskId]);
+        expect(await deliverDue(T0 + 10)).toEqual([]);
+
+        await report(tasks[0]!.taskId, 'finished', T0 + 20);
+        expect(await deliverDue(T0 + 20)).toEqual([tasks[2]!.taskId]);
+        await report(tasks[1]!.taskId, 'failed', T0 + 30);
+        expect(await deliverDue(T0 + 30)).toEqual([tasks[3]!.taskId]);
+        expect((await store.getAgent('a1'))?.activeTasks).toBe(2);
+        await report(tasks[2]!.taskId, 'finished', T0 + 40);
+        await report(tasks[3]!.taskId, 'finished', T0 + 40);
+        expect((await store.getAgent('a1'))?.activeTasks).toBe(0);
+      });
+
+      it('when a waiting task is canceled, then it is never sent and the slot goes to the next one', async () => {
+        await register('a1', { maxConcurrentTasks: 1 }, false);
+        const [first, waiting, next] = [(await dispatch('a1')).task, (await dispatch('a1')).task, (await dispatch('a1')).task];
+        expect(await store.cancelTask({ taskId: waiting.taskId, reason: 'no longer needed', now: iso(T0 + 1), graceMs: 1000, notice: (t, e) => cancelNotice(t, e, new Date(T0 + 1)) })).toMatchObject({ outcome: 'canceled', task: { status: 'canceled', cancelReason: 'no longer needed' } });
+        expect(await deliverDue(T0 + 2)).toEqual([first.taskId]);
+        await report(first.taskId, 'finished', T0 + 3);
+        expect(await deliverDue(T0 + 4)).toEqual([next.taskId]);
+        expect((await allDeliveries()).find((d) => d.taskId === waiting.taskId)).toMatchObject({ status: 'canceled', waitingForSlot: false });
+      });
+
+      it('when an agent has no limit, then none of its tasks waits and none holds a slot', async () => {
+        await register('a1', {}, false);
+        for (let i = 0; i < 3; i++) await dispatch('a1');
+        expect((await deliverDue(T0)).length).toBe(3);
+        expect((await store.getAgent('a1'))?.activeTasks).toBe(0);
+      });
+
+      it('when another handle dispatches to the same limited agent at the same time, then the limit holds across both', async () => {
+        const other = await h.open();
+        await register('a1', { maxConcurrentTasks: 2 }, false);
+        const dispatchOn = (s: Store) => {
+          const task = newTask('a1');
+          return s.createTask({ task, delivery: () => taskDelivery(task), idempotencyKey: null, requestHash: '', missedHeartbeats: 3 });
+        };
+        await Promise.all(Array.from({ length: 10 }, (_, i) => dispatchOn(i % 2 === 0 ? store : other)));
+        expect((await store.getAgent('a1'))?.activeTasks).toBe(2);
+        expect((await deliverDue(T0)).length).toBe(2);
+        expect((await allDeliveries()).filter((d) => d.waitingForSlot)).toHaveLength(8);
+      });
+
+      it('when the agent re-registers with a higher limit, then waiting tasks go out up to it', async () => {
+        await register('a1', { maxConcurrentTasks: 1 }, false);
+        for (let i = 0; i < 3; i++) await dispatch('a1');
+        await register('a1', { maxConcurrentTasks: 3 }, false, iso(T0 + 5));
+        expect((await store.getAgent('a1'))?.activeTasks).toBe(3);
+        expect((await deliverDue(T0 + 5)).length).toBe(3);
+      });
+    });
+
+    describe('heartbeats', () => {
+      it('when an agent declared heartbeats, then its taken task is due one timeout after delivery and after each report, and fails once silent past it', async () => {
+        await register('a1', { heartbeatIntervalSeconds: 1 }, false);
+        const { task, result } = await dispatch('a1');
+        expect(result).toMatchObject({ outcome: 'created', task: { heartbeatTimeoutMs: 3000 } });
+        await deliverDue(T0 + 10);
+        expect((await store.getTask(task.taskId))?.heartbeatDueAt).toBe(T0 + 10 + 3000);
+        await report(task.taskId, 'running', T0 + 2000, { step: 'embedding' });
+        expect(await store.getTask(task.taskId)).toMatchObject({ status: 'running', heartbeatDueAt: T0 + 5000, lastHeartbeatAt: iso(T0 + 2000), heartbeat: { step: 'embedding' } });
+        expect((await store.getAgent('a1'))?.lastSeenAt).toBe(iso(T0 + 2000));
+        const rule = (before: number): ExpiryRule => ({ overdue: 'heartbeat', before, end: (t) => failed(t, taskErrors.heartbeatTimeout(), iso(before)), report: (t) => stateReport(t) });
+        expect(await store.expireTasks(rule(T0 + 4999), 10)).toEqual([]);
+        expect((await store.expireTasks(rule(T0 + 5001), 10)).map((t) => t.taskId)).toEqual([task.taskId]);
+        expect(await store.getTask(task.taskId)).toMatchObject({ status: 'failed', error: { code: 'heartbeat_timeout' }, heartbeatDueAt: null });
+        expect((await store.outboxDepth())['opscore.state']).toBe(1);
+      });
+
+      it('when an agent declared no heartbeats, then its tasks are never due for one', async () => {
+        await register('a1', {}, false);
+        const { task } = await dispatch('a1');
+        await deliverDue(T0);
+        expect((await store.getTask(task.taskId))?.heartbeatDueAt).toBeNull();
+        const rule: ExpiryRule = { overdue: 'heartbeat', before: T0 + 86_400_000, end: (t) => failed(t, taskErrors.heartbeatTimeout(), iso(T0)), report: noReport };
+        expect(await store.expireTasks(rule, 10)).toEqual([]);
+      });
+    });
+
+    describe('cancelTask', () => {
+      const cancel = (taskId: string, at: number, graceMs = 1000) =>
+        store.cancelTask({ taskId, reason: 'stop', now: iso(at), graceMs, notice: (t, endpoint) => cancelNotice(t, endpoint, new Date(at)) });
+
+      it('when the task is unknown, then not-found', async () => {
+        expect(await cancel('nope', T0)).toEqual({ outcome: 'not-found' });
+      });
+
+      it('when a queued task is canceled, twice, then it is canceled at once, its delivery too, and never claimed', async () => {
+        await register('a1', {}, false);
+        const { task } = await dispatch('a1');
+        const first = await cancel(task.taskId, T0 + 1);
+        expect(first).toMatchObject({ outcome: 'canceled', task: { status: 'canceled', cancelRequestedAt: iso(T0 + 1), finishedAt: iso(T0 + 1) } });
+        expect(await cancel(task.taskId, T0 + 2)).toEqual(first);
+        expect(await store.claimDeliveries(T0 + 3, 10, 'A', T0 + LEASE)).toEqual([]);
+        expect((await allDeliveries())[0]).toMatchObject({ kind: 'task.delivery', status: 'canceled' });
+      });
+
+      it('when a delivered task is canceled, twice, then it is canceling with one notice to its agent, and ends when the agent says canceled', async () => {
+        await register('a1', {}, false);
+        const { task } = await dispatch('a1');
+        await deliverDue(T0);
+        expect(await cancel(task.taskId, T0 + 1)).toMatchObject({ outcome: 'canceling', task: { status: 'canceling', cancelDueAt: T0 + 1001 } });
+        expect(await cancel(task.taskId, T0 + 2)).toMatchObject({ outcome: 'canceling', task: { status: 'canceling', cancelRequestedAt: iso(T0 + 1) } });
+        const notices = (await allDeliveries()).filter((d) => d.kind === 'task.cancel');
+        expect(notices).toHaveLength(1);
+        expect(notices[0]).toMatchObject({ targetUrl: `http://127.0.0.1:9/a1/${task.taskId}/cancel`, taskId: task.taskId, expiresAt: T0 + 1001 });
+        expect(await report(task.taskId, 'running', T0 + 3)).toMatchObject({ outcome: 'updated', task: { status: 'canceling' } });
+        expect(await report(task.taskId, 'canceled', T0 + 4)).toMatchObject({ outcome: 'updated', task: { status: 'canceled', finishedAt: iso(T0 + 4) } });
+      });
+
+      it('when the agent does not confirm within the grace, then the cancel rule ends it canceled, and a late outcome is a recorded conflict', async () => {
+        await register('a1', { maxConcurrentTasks: 1 }, false);
+        const { task } = await dispatch('a1');
+        const next = (await dispatch('a1')).task;
+        await deliverDue(T0);
+        await cancel(task.taskId, T0 + 1);
+        const rule = (before: number): ExpiryRule => ({ overdue: 'cancel', before, end: (t) => canceled(t, iso(before)), report: (t) => stateReport(t) });
+        expect(await store.expireTasks(rule(T0 + 1000), 10)).toEqual([]);
+        expect((await store.expireTasks(rule(T0 + 1002), 10)).map((t) => t.taskId)).toEqual([task.taskId]);
+        expect(await report(task.taskId, 'finished', T0 + 2000)).toMatchObject({ outcome: 'conflict', task: { status: 'canceled' } });
+        expect(await store.getTask(task.taskId)).toMatchObject({ status: 'canceled', lateOutcome: { status: 'finished', at: iso(T0 + 2000) } });
+        // Its slot went to the waiting task.
+        expect(await deliverDue(T0 + 2001)).toEqual([next.taskId]);
+      });
+
+      it('when the task already finished, then a conflict, and it stays finished', async () => {
+        await register('a1', {}, false);
+        const { task } = await dispatch('a1');
+        await report(task.taskId, 'finished', T0 + 1);
+        expect(await cancel(task.taskId, T0 + 2)).toMatchObject({ outcome: 'conflict' });
+        expect((await store.getTask(task.taskId))?.status).toBe('finished');
       });
     });
   });

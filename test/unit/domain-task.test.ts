@@ -3,17 +3,14 @@
 // stores apply them alike.
 import { describe, expect, it } from 'vitest';
 import { decideRedelivery } from '../../src/domain/delivery.js';
-import { decideReport, delivered, ENDED, failed, hasEnded, isTaken, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskRecord, type TaskStatus } from '../../src/domain/task.js';
+import { decideReport, delivered, ENDED, newTask, failed, hasEnded, isTaken, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskRecord, type TaskStatus } from '../../src/domain/task.js';
 
 const T0 = '2030-01-01T00:00:00.000Z';
 const T1 = '2030-01-01T00:00:01.000Z';
 
 function task(status: TaskStatus, over: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    taskId: 't-1', agentId: 'a-1', taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: 'ops-1', timeoutSeconds: null,
-    opscoreMessage: null, deadline: null, status, progress: null, message: null, result: undefined, error: null,
-    createdAt: T0, updatedAt: T0, deliveredAt: null, finishedAt: null, ...over,
-  };
+  const fields = { taskId: 't-1', agentId: 'a-1', taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: 'ops-1', timeoutSeconds: null, opscoreMessage: null };
+  return { ...newTask(fields, T0), status, ...over };
 }
 
 describe('the status lists', () => {

@@ -46,7 +46,7 @@ describe('attemptOutcome (the worker)', () => {
   const delivery = (over: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
     deliveryId: 'd', webhookId: 'w', kind: 'task.delivery', eventType: 'TASK', agentId: 'a-1', taskId: 't', targetUrl: 'http://agent/tasks', payload: '{}',
     orderKey: null, nextAttemptAt: 0, expiresAt: null, createdAt: '', status: 'pending', attempts: 0, retryBase: 0, lastStatusCode: null, lastError: null,
-    lastLatencyMs: null, updatedAt: '', attemptLog: [], ...over,
+    lastLatencyMs: null, updatedAt: '', attemptLog: [], waitingForSlot: false, ...over,
   });
   const schedule = [0, 1, 5];
 

@@ -2,9 +2,9 @@
 // grace have passed, and Ops-Core hears `error`.
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { failureReport, taskDelivery } from '../../src/domain/messages.js';
+import { endReport, taskDelivery } from '../../src/domain/messages.js';
 import { TaskWatchdog } from '../../src/domain/task-watchdog.js';
-import type { TaskRecord } from '../../src/domain/task.js';
+import { newTask, type TaskRecord } from '../../src/domain/task.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
@@ -19,9 +19,8 @@ async function takenTask(deadlineMs: number | null): Promise<TaskRecord> {
   const agent = { agentId: 'a-1', agentName: 'a', version: '1', capabilities: [], contactEndpoint: 'http://127.0.0.1:9/tasks', metadata: {} };
   await store.registerAgent({ agent, candidateSecret: 'whsec_c2VjcmV0', rotateSecret: false, notification: null, now: iso(T0) });
   const task: TaskRecord = {
-    taskId: `t-${deadlineMs}`, agentId: 'a-1', taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: null, timeoutSeconds: deadlineMs === null ? null : 1,
-    opscoreMessage: null, deadline: deadlineMs === null ? null : iso(deadlineMs), status: 'queued', progress: null, message: null, result: undefined, error: null,
-    createdAt: iso(T0), updatedAt: iso(T0), deliveredAt: null, finishedAt: null,
+    ...newTask({ taskId: `t-${deadlineMs}`, agentId: 'a-1', taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: null, timeoutSeconds: deadlineMs === null ? null : 1, opscoreMessage: null }, iso(T0)),
+    deadline: deadlineMs === null ? null : iso(deadlineMs),
   };
   await store.createTask({ task, delivery: (endpoint) => taskDelivery(task, endpoint, new Date(T0)), idempotencyKey: null, requestHash: '' });
   const [d] = await store.claimDeliveries(T0, 10, 'w', T0 + 60_000);
@@ -34,7 +33,7 @@ function watchdogAt(now: number, queued: () => void = () => {}) {
     store,
     clock: { now: () => new Date(now) },
     logger: pino({ level: 'silent' }),
-    failureReport: failureReport({ webhookUrl: null, apiUrl: 'http://opscore' }),
+    endReport: endReport({ webhookUrl: null, apiUrl: 'http://opscore' }),
     graceMs: 30_000,
     queued,
   });

@@ -41,11 +41,13 @@ from agentkit_client_async.models.agent_list import AgentList
 from agentkit_client_async.models.agent_notification_payload import AgentNotificationPayload
 from agentkit_client_async.models.agent_registration_details import AgentRegistrationDetails
 from agentkit_client_async.models.agent_registration_request import AgentRegistrationRequest
+from agentkit_client_async.models.cancel_request import CancelRequest
 from agentkit_client_async.models.compat_registration_response import CompatRegistrationResponse
 from agentkit_client_async.models.delivery_attempt import DeliveryAttempt
 from agentkit_client_async.models.delivery_status import DeliveryStatus
 from agentkit_client_async.models.dispatch_request import DispatchRequest
 from agentkit_client_async.models.health_status import HealthStatus
+from agentkit_client_async.models.late_outcome import LateOutcome
 from agentkit_client_async.models.lifecycle_notification import LifecycleNotification
 from agentkit_client_async.models.ops_core_message import OpsCoreMessage
 from agentkit_client_async.models.ops_core_message_context import OpsCoreMessageContext
@@ -57,6 +59,7 @@ from agentkit_client_async.models.registered_agent import RegisteredAgent
 from agentkit_client_async.models.service_health import ServiceHealth
 from agentkit_client_async.models.task import Task
 from agentkit_client_async.models.task_acceptance import TaskAcceptance
+from agentkit_client_async.models.task_cancel_notice import TaskCancelNotice
 from agentkit_client_async.models.task_dispatch import TaskDispatch
 from agentkit_client_async.models.task_envelope import TaskEnvelope
 from agentkit_client_async.models.task_error import TaskError

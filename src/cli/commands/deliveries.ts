@@ -8,8 +8,8 @@ type Delivery = AgentKitComponents['schemas']['WebhookDelivery'];
 type DeliveryStatus = AgentKitComponents['schemas']['DeliveryStatus'];
 type DeliveryKind = NonNullable<NonNullable<AgentKitPaths['/v1/webhook-deliveries']['get']['parameters']['query']>['kind']>;
 
-const DELIVERY_STATUSES = allValues<DeliveryStatus>()('pending', 'succeeded', 'failed');
-const DELIVERY_KINDS = allValues<DeliveryKind>()('agent.lifecycle', 'task.delivery', 'opscore.state');
+const DELIVERY_STATUSES = allValues<DeliveryStatus>()('pending', 'succeeded', 'failed', 'canceled');
+const DELIVERY_KINDS = allValues<DeliveryKind>()('agent.lifecycle', 'task.delivery', 'task.cancel', 'opscore.state');
 
 function lastOutcome(delivery: Delivery): string {
   // lastError usually names the status code already ("HTTP 400: ...").

@@ -46,7 +46,7 @@ export function registerRunCommand(program: Command): void {
     .option('--opscore-task <id>', "Ops-Core's task id (opscore_task_id)")
     .option('--timeout <seconds>', 'how long the task may take, from dispatch to its end (1-86400)', integerIn(1, 86_400))
     .option('--idempotency-key <key>', 'makes the dispatch safe to retry: the same key and body return the same task')
-    .option('-w, --wait', 'follow the task until it is finished or failed, then print it')
+    .option('-w, --wait', 'follow the task until it ends (finished, failed or canceled), then print it')
     .option('--wait-timeout <seconds>', `with --wait, give up after this long (default ${DEFAULT_WAIT_TIMEOUT_SECONDS}); implies --wait`, positiveNumber)
     .addHelpText(
       'after',
@@ -58,8 +58,8 @@ an error.
 
 Without --wait the queued task is printed at once. With --wait a progress indicator shows
 the task's status and progress on stderr (when it is a terminal and --json is not set), and
-the ended task is printed; the exit code is 7 when it failed and 8 when --wait-timeout ran
-out (the task goes on; follow it with "agentkit tasks get <taskId>").
+the ended task is printed; the exit code is 7 when it failed, 9 when it was canceled and 8
+when --wait-timeout ran out (the task goes on; follow it with "agentkit tasks get <taskId>").
 
 Examples:
   $ agentkit run echo-agent-1 echo --param message=hello --wait
@@ -132,7 +132,7 @@ Examples:
       const { task, timedOut } = outcome;
       if (spinner) {
         if (timedOut) spinner.warn(describe(task, startedAt));
-        else if (task.status === 'failed') spinner.fail(describe(task, startedAt));
+        else if (task.status !== 'finished') spinner.fail(describe(task, startedAt));
         else spinner.succeed(describe(task, startedAt));
       }
       printTask(task, globals.json);
@@ -145,6 +145,9 @@ Examples:
       if (task.status === 'failed') {
         const reason = task.error ? `${task.error.code ? `${task.error.code}: ` : ''}${task.error.message}` : 'no error given';
         throw new CliError(`Task ${task.taskId} failed: ${reason}`, ExitCode.taskFailed);
+      }
+      if (task.status === 'canceled') {
+        throw new CliError(`Task ${task.taskId} was canceled${task.cancelReason ? `: ${task.cancelReason}` : ''}`, ExitCode.taskCanceled);
       }
     });
 }

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import type { AgentKitComponents } from '../../client/agentkit.js';
 import { apiFor, call, globalOptions } from '../api.js';
-import { allValues, oneOf, withPaging, type PagingOptions, readPages } from '../options.js';
+import { CliError, ExitCode } from '../errors.js';
+import { allValues, oneOf, positiveNumber, withPaging, type PagingOptions, readPages } from '../options.js';
 import { cell, jsonBlock, jsonCell, note, printJson, printRecord, printTable, time } from '../output.js';
+import { waitForTask } from '../wait.js';
 
 export type Task = AgentKitComponents['schemas']['Task'];
 type TaskStatus = AgentKitComponents['schemas']['TaskStatus'];
 
-export const TASK_STATUSES = allValues<TaskStatus>()('queued', 'delivered', 'running', 'finished', 'failed');
+export const TASK_STATUSES = allValues<TaskStatus>()('queued', 'delivered', 'running', 'canceling', 'finished', 'failed', 'canceled');
 
 /** `42%` or `-`. */
 function percent(progress: number | null | undefined): string {
@@ -31,13 +33,20 @@ export function printTask(task: Task, json: boolean): void {
     ['Created', time(task.createdAt)],
     ['Delivered', time(task.deliveredAt)],
     ['Finished', time(task.finishedAt)],
+    ['Last heartbeat', time(task.lastHeartbeatAt)],
   ];
+  if (task.heartbeat) entries.push(['Heartbeat', jsonBlock(task.heartbeat)]);
+  if (task.cancelRequestedAt) entries.push(['Cancel asked', `${time(task.cancelRequestedAt)}${task.cancelReason ? `: ${task.cancelReason}` : ''}`]);
+  if (task.lateOutcome) entries.push(['Late outcome', `${task.lateOutcome.status} at ${time(task.lateOutcome.at)} (refused: the task had ended)`]);
   if (task.status === 'finished' || task.result !== undefined) entries.push(['Result', jsonBlock(task.result)]);
   if (task.error) entries.push(['Error', task.error.code ? `${task.error.code}: ${task.error.message}` : task.error.message]);
   printRecord(entries);
 }
 
-/** `agentkit tasks get|list`. */
+/** Default of `tasks cancel --wait-timeout`, in seconds. */
+const DEFAULT_CANCEL_WAIT_SECONDS = 120;
+
+/** `agentkit tasks get|list|cancel`. */
 export function registerTaskCommands(program: Command): void {
   const tasks = program
     .command('tasks')
@@ -47,8 +56,51 @@ export function registerTaskCommands(program: Command): void {
       `
 Examples:
   $ agentkit tasks list --status failed
-  $ agentkit tasks get 5d1f0e9a-7a53-4a38-8f47-6a9b3b0c1d22`,
+  $ agentkit tasks get 5d1f0e9a-7a53-4a38-8f47-6a9b3b0c1d22
+  $ agentkit tasks cancel 5d1f0e9a-7a53-4a38-8f47-6a9b3b0c1d22 --reason "workflow aborted" --wait`,
     );
+
+  tasks
+    .command('cancel')
+    .description('Cancel a task: a queued one at once, a running one by telling its agent')
+    .argument('<taskId>', "the task's id (a UUID)")
+    .option('--reason <text>', 'why, for the agent and the task record')
+    .option('-w, --wait', 'follow the task until it has ended, then print it')
+    .option('--wait-timeout <seconds>', `with --wait, give up after this long (default ${DEFAULT_CANCEL_WAIT_SECONDS}); implies --wait`, positiveNumber)
+    .addHelpText(
+      'after',
+      `
+A queued task is canceled at once and never delivered. A delivered or running task becomes
+"canceling": its agent is told and has AGENTKIT_CANCEL_GRACE_MS to stop, after which AgentKit
+marks it canceled itself. Canceling twice is harmless. A task that already finished or failed
+cannot be canceled (exit 5). With --wait the command returns once the task has ended; exit 8
+when --wait-timeout ran out first.
+
+Examples:
+  $ agentkit tasks cancel 5d1f0e9a-7a53-4a38-8f47-6a9b3b0c1d22
+  $ agentkit tasks cancel 5d1f0e9a-7a53-4a38-8f47-6a9b3b0c1d22 --reason "workflow aborted" --wait`,
+    )
+    .action(async (taskId: string, options: { reason?: string; wait?: boolean; waitTimeout?: number }, command: Command) => {
+      const globals = globalOptions(command);
+      const api = apiFor(globals);
+      const asked = await call(
+        api,
+        api.client.POST('/v1/tasks/{taskId}/cancel', { params: { path: { taskId } }, body: options.reason === undefined ? {} : { reason: options.reason } }),
+      );
+      if (!options.wait && options.waitTimeout === undefined) {
+        printTask(asked, globals.json);
+        if (!globals.json && asked.status === 'canceling') note(`The agent was told. Follow it: agentkit tasks get ${taskId}   (or cancel with --wait)`);
+        return;
+      }
+      const timeoutSeconds = options.waitTimeout ?? DEFAULT_CANCEL_WAIT_SECONDS;
+      const { task, timedOut } = await waitForTask(
+        () => call(api, api.client.GET('/v1/tasks/{taskId}', { params: { path: { taskId } } })),
+        asked,
+        { timeoutMs: timeoutSeconds * 1000 },
+      );
+      printTask(task, globals.json);
+      if (timedOut) throw new CliError(`Gave up waiting after ${timeoutSeconds}s: task ${taskId} is still ${task.status}`, ExitCode.waitTimedOut);
+    });
 
   tasks
     .command('get')

@@ -4,7 +4,7 @@ import type { AgentHostAllowlist } from '../agent-hosts.js';
 import type { Clock } from '../clock.js';
 import { invalid, notFound } from '../errors.js';
 import { newAgentId, newSigningSecret } from '../ids.js';
-import { failureReport, lifecycleDelivery, type OpsCoreTargets } from '../messages.js';
+import { endReport, lifecycleDelivery, type OpsCoreTargets } from '../messages.js';
 
 export interface AgentUseCaseDeps {
   store: Store;
@@ -34,6 +34,8 @@ export class AgentUseCases {
       capabilities: [...new Set(req.capabilities ?? [])],
       contactEndpoint: req.contactEndpoint,
       metadata: req.metadata ?? {},
+      heartbeatIntervalSeconds: req.heartbeatIntervalSeconds ?? null,
+      maxConcurrentTasks: req.maxConcurrentTasks ?? null,
     };
     const notification = lifecycleDelivery(this.deps.targets, 'REGISTER', agent, now);
     const result = await this.deps.store.registerAgent({
@@ -53,7 +55,7 @@ export class AgentUseCases {
     const result = await this.deps.store.deregisterAgent({
       agentId,
       notification: (agent) => lifecycleDelivery(this.deps.targets, 'DEREGISTER', agent, now),
-      failureReport: failureReport(this.deps.targets),
+      endReport: endReport(this.deps.targets),
       now: now.toISOString(),
     });
     if (!result) throw notFound(`No agent with id ${agentId}`);

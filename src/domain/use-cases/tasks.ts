@@ -4,8 +4,8 @@ import type { Clock } from '../clock.js';
 import { taskFromDispatch, type DispatchRequest } from '../dispatch.js';
 import { conflict, notFound } from '../errors.js';
 import { newTaskId } from '../ids.js';
-import { taskDelivery } from '../messages.js';
-import type { TaskRecord, TaskReport, TaskStatus } from '../task.js';
+import { cancelNotice, taskDelivery } from '../messages.js';
+import { hasEnded, newTask, type TaskRecord, type TaskReport, type TaskStatus } from '../task.js';
 
 export interface TaskUseCaseDeps {
   store: Store;
@@ -13,6 +13,10 @@ export interface TaskUseCaseDeps {
   /** Called after a commit that queued a delivery, with its target URL. */
   queued: (targetUrl?: string) => void;
   dispatched: () => void;
+  /** AGENTKIT_MISSED_HEARTBEATS. */
+  missedHeartbeats: number;
+  /** AGENTKIT_CANCEL_GRACE_MS. */
+  cancelGraceMs: number;
 }
 
 /** A stable hash of a JSON value (object keys sorted), for idempotency comparisons. */
@@ -37,23 +41,7 @@ export class TaskUseCases {
    */
   async dispatch(agentId: string, req: DispatchRequest, idempotencyKey: string | null): Promise<{ task: TaskRecord; replayed: boolean }> {
     const now = this.deps.clock.now();
-    const iso = now.toISOString();
-    const fields = taskFromDispatch(req);
-    const task: TaskRecord = {
-      taskId: newTaskId(),
-      agentId,
-      ...fields,
-      deadline: fields.timeoutSeconds === null ? null : new Date(now.getTime() + fields.timeoutSeconds * 1000).toISOString(),
-      status: 'queued',
-      progress: null,
-      message: null,
-      result: undefined,
-      error: null,
-      createdAt: iso,
-      updatedAt: iso,
-      deliveredAt: null,
-      finishedAt: null,
-    };
+    const task = newTask({ taskId: newTaskId(), agentId, ...taskFromDispatch(req) }, now.toISOString());
     let target: string | undefined;
     const result = await this.deps.store.createTask({
       task,
@@ -61,6 +49,7 @@ export class TaskUseCases {
       idempotencyKey,
       // Compared only when the same key comes again, so only worth computing with a key.
       requestHash: idempotencyKey === null ? '' : canonicalHash(req),
+      missedHeartbeats: this.deps.missedHeartbeats,
     });
     switch (result.outcome) {
       case 'agent-not-found':
@@ -91,6 +80,27 @@ export class TaskUseCases {
     const result = await this.deps.store.reportTask({ taskId, report, hasResult, now: this.deps.clock.now().toISOString() });
     if (result.outcome === 'not-found') throw notFound(`No task with id ${taskId}`);
     if (result.outcome === 'conflict') throw conflict(result.message);
+    // The task gave its slot back: a waiting task of the agent was let through.
+    if (result.task.holdsSlot && hasEnded(result.task)) this.deps.queued();
     return result.task;
+  }
+
+  /**
+   * Cancels the task (see the domain's decideCancel): `canceled` at once when the agent has not
+   * got it, else `canceling`, with a cancel notice queued to the agent the first time.
+   */
+  async cancel(taskId: string, reason: string | null): Promise<{ task: TaskRecord; canceling: boolean }> {
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.cancelTask({
+      taskId,
+      reason,
+      now: now.toISOString(),
+      graceMs: this.deps.cancelGraceMs,
+      notice: (task, contactEndpoint) => cancelNotice(task, contactEndpoint, now),
+    });
+    if (result.outcome === 'not-found') throw notFound(`No task with id ${taskId}`);
+    if (result.outcome === 'conflict') throw conflict(result.message);
+    this.deps.queued();
+    return { task: result.task, canceling: result.outcome === 'canceling' };
   }
 }

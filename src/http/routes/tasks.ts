@@ -5,7 +5,7 @@ import { presentPage, presentTask } from '../presenters.js';
 
 type ListTasksQuery = NonNullable<operations['listTasks']['parameters']['query']>;
 
-/** /v1/tasks: read tasks, and the agent's progress and outcome reports. */
+/** /v1/tasks: read tasks, the agent's progress and outcome reports, and cancels. */
 export function taskRoutes(tasks: TaskUseCases): Router {
   const r = Router();
 
@@ -22,6 +22,12 @@ export function taskRoutes(tasks: TaskUseCases): Router {
     const body = req.body as components['schemas']['TaskReport'];
     const hasResult = Object.prototype.hasOwnProperty.call(body, 'result');
     res.json(presentTask(await tasks.report(req.params.taskId, body, hasResult)));
+  });
+
+  r.post('/v1/tasks/:taskId/cancel', async (req, res) => {
+    const body = (req.body ?? {}) as components['schemas']['CancelRequest'];
+    const { task, canceling } = await tasks.cancel(req.params.taskId, body.reason ?? null);
+    res.status(canceling ? 202 : 200).json(presentTask(task));
   });
 
   return r;

@@ -1,11 +1,11 @@
 import pg from 'pg';
-import type { AgentRecord } from '../../domain/agent.js';
-import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type FailureReport, type NewDelivery } from '../../domain/delivery.js';
-import { decideReport, failed, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskError, type TaskRecord, type TaskStatus } from '../../domain/task.js';
+import { admit, lastSeenStaleBefore, type AgentRecord } from '../../domain/agent.js';
+import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type EndReport, type NewDelivery } from '../../domain/delivery.js';
+import { CANCELING, decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, failed, freesSlot, heartbeatTimeoutMs, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskRecord, type TaskStatus } from '../../domain/task.js';
 import { cursorSeq } from '../cursor.js';
-import { attemptsBySeq, deliveryListQuery, depthByKind, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
+import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
 import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
-import type { CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
+import type { CancelInput, CancelResult, CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, ExpiryRule, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
 import { parsePostgresUrl } from './connection.js';
 import { postgresMigrations } from './migrations.js';
 
@@ -92,16 +92,26 @@ WITH t AS MATERIALIZED (
 ${thenSql}`;
 
 /**
- * A success: the task moves on as the domain's `delivered` says (a task the agent has not taken
- * becomes `delivered`), written here as one statement with the outbox bookkeeping.
+ * A success ($8: the attempt's time as epoch ms): the task moves on as the domain's `delivered`
+ * says (a task the agent has not taken becomes `delivered`, its first heartbeat due a timeout from
+ * now), written here as one statement with the outbox bookkeeping.
  */
 const RECORD_SUCCESS_SQL = recordAttemptSql(
   'succeeded',
-  `UPDATE tasks SET status = 'delivered', delivered_at = COALESCE(delivered_at, $7), updated_at = $7
+  `UPDATE tasks SET status = 'delivered', delivered_at = COALESCE(delivered_at, $7), updated_at = $7,
+     heartbeat_due_at = CASE WHEN tasks.heartbeat_timeout_ms IS NULL THEN NULL ELSE $8::bigint + tasks.heartbeat_timeout_ms END
    FROM d WHERE d.kind = 'task.delivery' AND tasks.task_id = d.task_id AND tasks.status IN ${sqlList(NOT_TAKEN)}`,
 );
 /** An attempt to try again at $3. */
 const RECORD_RETRY_SQL = recordAttemptSql('pending', 'SELECT 1');
+
+/** The tasks each watchdog rule looks at, oldest first; SKIP LOCKED: a task another replica (or a report) holds is left to it. */
+const EXPIRY_SQL: Record<ExpiryRule['overdue'], string> = {
+  deadline: `SELECT * FROM tasks WHERE status IN ${sqlList(TAKEN)} AND deadline IS NOT NULL AND deadline < $1 ORDER BY deadline LIMIT $2 FOR UPDATE SKIP LOCKED`,
+  heartbeat: `SELECT * FROM tasks WHERE status IN ${sqlList(TAKEN)} AND heartbeat_due_at IS NOT NULL AND heartbeat_due_at < $1
+    ORDER BY heartbeat_due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+  cancel: `SELECT * FROM tasks WHERE status IN ${sqlList(CANCELING)} AND cancel_due_at < $1 ORDER BY cancel_due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+};
 
 const ph = (n: number) => `$${n}`;
 const marks = (n: number, from = 1) => Array.from({ length: n }, (_, i) => ph(from + i)).join(', ');
@@ -109,16 +119,20 @@ const UPDATE_TASK_STATE_SQL = `UPDATE tasks SET ${TASK_STATE_COLUMNS.map((c, i) 
 const INSERT_DELIVERY_SQL = `INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts) VALUES (${marks(NEW_DELIVERY_COLUMNS.length)}, 'pending', 0)`;
 /**
  * A task without an idempotency key and its (unordered) delivery in one statement, stored only if
- * the agent still has the endpoint the delivery was built for (the last parameter): a key-share
- * lock on the agent's row holds to commit, so a deregistration waits for this dispatch (and then
- * fails the task). The parameters: the new task's values, then the delivery's, then the endpoint.
+ * the agent is still as it was read: the same endpoint (the delivery was built for it, the second
+ * last parameter), the same heartbeat interval (the task's heartbeat timeout follows from it, the
+ * last) and no limit on its tasks (a limited agent's dispatch takes its row lock to count them).
+ * A key-share lock on the agent's row holds to commit, so a deregistration waits for this dispatch
+ * (and then fails the task). The parameters: the new task's values, the delivery's, then those two.
  */
-const INSERT_TASK_IF_ENDPOINT_SQL = (() => {
+const INSERT_TASK_IF_AGENT_AS_READ_SQL = (() => {
   const taskMarks = marks(NEW_TASK_COLUMNS.length);
   const deliveryMarks = marks(NEW_DELIVERY_COLUMNS.length, NEW_TASK_COLUMNS.length + 1);
   const endpoint = ph(NEW_TASK_COLUMNS.length + NEW_DELIVERY_COLUMNS.length + 1);
+  const interval = ph(NEW_TASK_COLUMNS.length + NEW_DELIVERY_COLUMNS.length + 2);
   const agentId = ph(NEW_TASK_COLUMNS.indexOf('agent_id') + 1);
-  return `WITH a AS (SELECT agent_id FROM agents WHERE agent_id = ${agentId} AND contact_endpoint = ${endpoint} FOR KEY SHARE),
+  return `WITH a AS (SELECT agent_id FROM agents WHERE agent_id = ${agentId} AND contact_endpoint = ${endpoint}
+      AND heartbeat_interval_s IS NOT DISTINCT FROM ${interval}::integer AND max_concurrent_tasks IS NULL FOR KEY SHARE),
     t AS (INSERT INTO tasks (${NEW_TASK_COLUMNS.join(', ')}) SELECT ${taskMarks} FROM a RETURNING task_id),
     d AS (INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts) SELECT ${deliveryMarks}, 'pending', 0 FROM a, t)
     SELECT EXISTS (SELECT 1 FROM a) AS stored`;
@@ -210,8 +224,9 @@ export class PostgresStore implements Store {
       if (!existing) {
         const inserted = await one<{ seq: number }>(
           c,
-          `INSERT INTO agents (agent_id, ${AGENT_COLUMNS.join(', ')}, signing_secret, registered_at, updated_at)
-           VALUES ($1, ${marks(AGENT_COLUMNS.length, 2)}, $7, $8, $8) ON CONFLICT (agent_id) DO NOTHING RETURNING seq`,
+          `INSERT INTO agents (agent_id, ${AGENT_COLUMNS.join(', ')}, signing_secret, registered_at, updated_at, last_seen_at)
+           VALUES ($1, ${marks(AGENT_COLUMNS.length, 2)}, ${ph(AGENT_COLUMNS.length + 2)}, ${ph(AGENT_COLUMNS.length + 3)}, ${ph(AGENT_COLUMNS.length + 3)}, ${ph(AGENT_COLUMNS.length + 3)})
+           ON CONFLICT (agent_id) DO NOTHING RETURNING seq`,
           [a.agentId, ...agentValues(a), input.candidateSecret, input.now],
         );
         if (inserted) {
@@ -227,7 +242,8 @@ export class PostgresStore implements Store {
         const secret = input.rotateSecret ? input.candidateSecret : existing.signing_secret;
         if (input.rotateSecret) issuedSecret = secret;
         await c.query(
-          `UPDATE agents SET ${AGENT_COLUMNS.map((col, i) => `${col} = ${ph(i + 1)}`).join(', ')}, signing_secret = $6, updated_at = $7 WHERE seq = $8`,
+          `UPDATE agents SET ${AGENT_COLUMNS.map((col, i) => `${col} = ${ph(i + 1)}`).join(', ')}, signing_secret = ${ph(AGENT_COLUMNS.length + 1)},
+             updated_at = ${ph(AGENT_COLUMNS.length + 2)}, last_seen_at = ${ph(AGENT_COLUMNS.length + 2)} WHERE seq = ${ph(AGENT_COLUMNS.length + 3)}`,
           [...agentValues(a), secret, input.now, existing.seq],
         );
         await c.query('DELETE FROM agent_capabilities WHERE agent_seq = $1', [existing.seq]);
@@ -240,6 +256,8 @@ export class PostgresStore implements Store {
         );
       }
       if (input.notification) await this.#insertDelivery(c, input.notification);
+      // A changed limit may let waiting tasks through.
+      if (existing) await this.#fillSlots(c, a.agentId, input.now);
       const row = (await one<AgentRow>(c, 'SELECT * FROM agents WHERE seq = $1', [seq]))!;
       return { agent: toAgent(row), created: !existing, issuedSecret };
     });
@@ -257,14 +275,14 @@ export class PostgresStore implements Store {
       const untaken = (await rows<TaskRow>(c, `SELECT * FROM tasks WHERE agent_id = $1 AND status IN ${sqlList(NOT_TAKEN)} ORDER BY seq FOR UPDATE`, [input.agentId])).map(toTask);
       const failedTasks: TaskRecord[] = [];
       for (const task of untaken) {
-        const ended = await this.#saveTask(c, failed(task, taskErrors.agentDeregistered(input.agentId), input.now));
+        const ended = await this.#saveTask(c, task, failed(task, taskErrors.agentDeregistered(input.agentId), input.now));
         failedTasks.push(ended);
         await c.query(
           `UPDATE deliveries SET status = 'failed', last_error = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2
            WHERE task_id = $3 AND kind = 'task.delivery' AND status = 'pending'`,
           ['Agent deregistered', input.now, task.taskId],
         );
-        await this.#insertReport(c, input.failureReport(ended));
+        await this.#insertReport(c, input.endReport(ended));
       }
       return { agent, failedTasks };
     });
@@ -299,14 +317,18 @@ export class PostgresStore implements Store {
   // ---- tasks -----------------------------------------------------------------------
 
   async createTask(input: CreateTaskInput): Promise<CreateTaskResult> {
+    const missed = input.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
     if (input.idempotencyKey === null) {
-      // Without a key nothing needs reading first: read the endpoint, then store the task and
-      // its delivery in one statement, on the condition that the endpoint is still the same.
+      // Without a key nothing needs reading first: read the agent, then store the task and its
+      // delivery in one statement, on the condition that the agent is still as read. An agent
+      // with a limit on its tasks takes the transaction below, which counts them.
       for (let run = 1; run <= MAX_TX_RUNS; run++) {
-        const agent = await one<{ contact_endpoint: string }>(this.#pool, 'SELECT contact_endpoint FROM agents WHERE agent_id = $1', [input.task.agentId]);
+        const agent = await one<AgentRow>(this.#pool, 'SELECT * FROM agents WHERE agent_id = $1', [input.task.agentId]);
         if (!agent) return { outcome: 'agent-not-found' };
-        if (await this.#insertTaskIfEndpoint(input.task, input.requestHash, input.delivery(agent.contact_endpoint), agent.contact_endpoint)) return { outcome: 'created', task: input.task };
-        // The agent re-registered with another endpoint, or deregistered, meanwhile: look again.
+        if (agent.max_concurrent_tasks !== null) break;
+        const task: TaskRecord = { ...input.task, heartbeatTimeoutMs: heartbeatTimeoutMs(agent.heartbeat_interval_s, missed), holdsSlot: false };
+        if (await this.#insertTaskIfAgentAsRead(task, input.requestHash, input.delivery(agent.contact_endpoint), agent)) return { outcome: 'created', task };
+        // The agent re-registered with another endpoint or other terms, or deregistered, meanwhile: look again.
       }
     }
     return this.#tx(async (c): Promise<CreateTaskResult> => {
@@ -319,14 +341,19 @@ export class PostgresStore implements Store {
       };
       const before = await seen();
       if (before) return before;
-      // Key-share lock: a deregistration waits for this dispatch (and then fails the task).
-      const agent = await one<{ contact_endpoint: string }>(c, 'SELECT contact_endpoint FROM agents WHERE agent_id = $1 FOR KEY SHARE', [t.agentId]);
-      if (!agent) return { outcome: 'agent-not-found' };
+      // Key-share lock: a deregistration waits for this dispatch (and then fails the task). An
+      // agent with a limit is locked against other dispatches too, which count its tasks.
+      let row = await one<AgentRow>(c, 'SELECT * FROM agents WHERE agent_id = $1 FOR KEY SHARE', [t.agentId]);
+      if (row && row.max_concurrent_tasks !== null) row = await one<AgentRow>(c, 'SELECT * FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [t.agentId]);
+      if (!row) return { outcome: 'agent-not-found' };
+      const agent = toAgent(row);
+      const admitted = admit(agent);
+      const task: TaskRecord = { ...t, heartbeatTimeoutMs: heartbeatTimeoutMs(agent.heartbeatIntervalSeconds, missed), holdsSlot: admitted === 'slot' };
       const inserted = await one(
         c,
         `INSERT INTO tasks (${NEW_TASK_COLUMNS.join(', ')}) VALUES (${marks(NEW_TASK_COLUMNS.length)})
          ON CONFLICT (agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING seq`,
-        newTaskValues(t, input.idempotencyKey, input.requestHash),
+        newTaskValues(task, input.idempotencyKey, input.requestHash),
       );
       if (!inserted) {
         // Another process committed the same key meanwhile; this statement sees its row.
@@ -334,8 +361,9 @@ export class PostgresStore implements Store {
         if (!raced) throw new RetryTransaction();
         return raced;
       }
-      await this.#insertDelivery(c, input.delivery(agent.contact_endpoint));
-      return { outcome: 'created', task: t };
+      if (task.holdsSlot) await c.query('UPDATE agents SET active_tasks = active_tasks + 1 WHERE seq = $1', [row.seq]);
+      await this.#insertDelivery(c, input.delivery(agent.contactEndpoint), admitted === 'wait');
+      return { outcome: 'created', task };
     });
   }
 
@@ -353,10 +381,35 @@ export class PostgresStore implements Store {
     return this.#tx(async (c): Promise<TaskReportResult> => {
       const row = await one<TaskRow>(c, 'SELECT * FROM tasks WHERE task_id = $1 FOR UPDATE', [input.taskId]);
       if (!row) return { outcome: 'not-found' };
-      const decision = decideReport(toTask(row), input.report, input.hasResult, input.now);
+      const task = toTask(row);
+      const decision = decideReport(task, input.report, input.hasResult, input.now);
+      await c.query(`UPDATE agents SET last_seen_at = $1 WHERE agent_id = $2 AND ${LAST_SEEN_STALE_SQL('$3')}`, [input.now, task.agentId, lastSeenStaleBefore(input.now)]);
+      if (decision.outcome !== 'unchanged') await this.#saveTask(c, task, decision.task);
+      return decision.outcome === 'conflict' ? decision : { outcome: 'updated', task: decision.task };
+    });
+  }
+
+  async cancelTask(input: CancelInput): Promise<CancelResult> {
+    return this.#tx(async (c): Promise<CancelResult> => {
+      const row = await one<TaskRow>(c, 'SELECT * FROM tasks WHERE task_id = $1 FOR UPDATE', [input.taskId]);
+      if (!row) return { outcome: 'not-found' };
+      const task = toTask(row);
+      const decision = decideCancel(task, input.reason, input.now, input.graceMs);
       if (decision.outcome === 'conflict') return decision;
-      if (decision.outcome === 'updated') await this.#saveTask(c, decision.task);
-      return { outcome: 'updated', task: decision.task };
+      if (decision.task !== task) await this.#saveTask(c, task, decision.task);
+      if (decision.outcome === 'canceled' && decision.task !== task) {
+        // Never delivered, and now never will be.
+        await c.query(
+          `UPDATE deliveries SET status = 'canceled', held = 0, lease_owner = NULL, lease_until = NULL, updated_at = $1
+           WHERE task_id = $2 AND kind = 'task.delivery' AND status = 'pending'`,
+          [input.now, task.taskId],
+        );
+      }
+      if (decision.outcome === 'canceling' && decision.notify) {
+        const contact = await one<{ contact_endpoint: string }>(c, 'SELECT contact_endpoint FROM agents WHERE agent_id = $1', [task.agentId]);
+        if (contact) await this.#insertDelivery(c, input.notice(decision.task, contact.contact_endpoint));
+      }
+      return { outcome: decision.outcome, task: decision.task };
     });
   }
 
@@ -376,20 +429,21 @@ export class PostgresStore implements Store {
     return claimed.map((r) => toDelivery(r, []));
   }
 
-  async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome, failureReport: FailureReport): Promise<void> {
-    if (outcome.outcome === 'failed') return this.#recordFailure(deliveryId, owner, attempt, outcome, failureReport);
+  async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome, endReport: EndReport): Promise<void> {
+    if (outcome.outcome === 'failed') return this.#recordFailure(deliveryId, owner, attempt, outcome, endReport);
     // The common path, one round trip: one statement locks the task, checks the lease, records
     // the attempt and, for a success, marks a queued task delivered.
     await this.#retrying(() =>
       this.#pool.query(outcome.outcome === 'succeeded' ? RECORD_SUCCESS_SQL : RECORD_RETRY_SQL, [
         deliveryId, owner, outcome.outcome === 'retry' ? outcome.nextAttemptAt : null,
         attempt.statusCode, attempt.error, attempt.latencyMs, attempt.at,
+        ...(outcome.outcome === 'succeeded' ? [Date.parse(attempt.at)] : []),
       ]),
     );
   }
 
   /** A failure for good: reads the task and the delivery first, as it may fail the task and queue its error report. */
-  async #recordFailure(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: Extract<AttemptOutcome, { outcome: 'failed' }>, failureReport: FailureReport): Promise<void> {
+  async #recordFailure(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: Extract<AttemptOutcome, { outcome: 'failed' }>, endReport: EndReport): Promise<void> {
     await this.#tx(async (c) => {
       const peek = await one<{ seq: number; kind: DeliveryKind; task_id: string | null }>(
         c, 'SELECT seq, kind, task_id FROM deliveries WHERE delivery_id = $1', [deliveryId],
@@ -416,8 +470,9 @@ export class PostgresStore implements Store {
         [number, attempt.statusCode, attempt.error, attempt.latencyMs, attempt.at, row.seq],
       );
       if (!taskRow || !outcome.taskError) return;
-      const next = undelivered(toTask(taskRow), outcome.taskError, attempt.at);
-      if (next) await this.#insertReport(c, failureReport(await this.#saveTask(c, next)));
+      const task = toTask(taskRow);
+      const next = undelivered(task, outcome.taskError, attempt.at);
+      if (next) await this.#insertReport(c, endReport(await this.#saveTask(c, task, next)));
     });
   }
 
@@ -464,25 +519,6 @@ export class PostgresStore implements Store {
     });
   }
 
-  async expireOverdueTasks(cutoff: string, now: string, error: TaskError, failureReport: FailureReport, limit: number): Promise<TaskRecord[]> {
-    return this.#tx(async (c) => {
-      // SKIP LOCKED: a task another replica is expiring (or an agent is reporting on) right now is left to it.
-      const overdue = await rows<TaskRow>(
-        c,
-        `SELECT * FROM tasks WHERE status IN ${sqlList(TAKEN)} AND deadline IS NOT NULL AND deadline < $1
-         ORDER BY deadline LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [cutoff, limit],
-      );
-      const ended: TaskRecord[] = [];
-      for (const row of overdue) {
-        const task = await this.#saveTask(c, failed(toTask(row), error, now));
-        await this.#insertReport(c, failureReport(task));
-        ended.push(task);
-      }
-      return ended;
-    });
-  }
-
   async outboxDepth(): Promise<Record<DeliveryKind, number>> {
     return depthByKind(await rows<{ kind: DeliveryKind; n: number }>(this.#pool, "SELECT kind, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY kind"));
   }
@@ -493,6 +529,20 @@ export class PostgresStore implements Store {
       rows<{ status: TaskStatus; n: number }>(this.#pool, 'SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
     ]);
     return { agents: agents!.n, tasks: tasksByStatus(tasks) };
+  }
+
+  async expireTasks(rule: ExpiryRule, limit: number): Promise<TaskRecord[]> {
+    const before = rule.overdue === 'deadline' ? new Date(rule.before).toISOString() : rule.before;
+    return this.#tx(async (c) => {
+      const ended: TaskRecord[] = [];
+      for (const row of await rows<TaskRow>(c, EXPIRY_SQL[rule.overdue], [before, limit])) {
+        const task = toTask(row);
+        const next = await this.#saveTask(c, task, rule.end(task));
+        await this.#insertReport(c, rule.report(next));
+        ended.push(next);
+      }
+      return ended;
+    });
   }
 
   // ---- helpers ---------------------------------------------------------------------
@@ -542,32 +592,67 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Stores a task without an idempotency key and its (unordered) delivery in one statement,
-   * if the agent still has `endpoint`; false (and nothing stored) otherwise. The agent's row is
-   * key-share locked to the end: a deregistration waits for this dispatch (and then fails the task).
+   * Stores a task without an idempotency key and its (unordered) delivery in one statement, if
+   * the agent is still as `agent` was read (endpoint, heartbeats, no limit); false (and nothing
+   * stored) otherwise. The agent's row is key-share locked to the end: a deregistration waits for
+   * this dispatch (and then fails the task).
    */
-  async #insertTaskIfEndpoint(t: TaskRecord, requestHash: string, d: NewDelivery, endpoint: string): Promise<boolean> {
+  async #insertTaskIfAgentAsRead(t: TaskRecord, requestHash: string, d: NewDelivery, agent: AgentRow): Promise<boolean> {
     if (d.orderKey !== null) throw new Error('a task delivery has no order key');
     const task = newTaskValues(t, null, requestHash);
     const delivery = newDeliveryValues(d);
-    const row = await one<{ stored: boolean }>(this.#pool, INSERT_TASK_IF_ENDPOINT_SQL, [...task, ...delivery, endpoint]);
+    const row = await one<{ stored: boolean }>(this.#pool, INSERT_TASK_IF_AGENT_AS_READ_SQL, [...task, ...delivery, agent.contact_endpoint, agent.heartbeat_interval_s]);
     return row?.stored === true;
   }
 
-  async #insertDelivery(c: pg.PoolClient, d: NewDelivery): Promise<void> {
+  /** `held`: a task delivery that waits for a slot of its agent. */
+  async #insertDelivery(c: pg.PoolClient, d: NewDelivery, held = false): Promise<void> {
     // Held to commit: a key's deliveries get their sequence numbers in commit order.
     if (d.orderKey !== null) await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_ORDER_KEY, `${this.#schema ?? ''}:${d.orderKey}`]);
-    await c.query(INSERT_DELIVERY_SQL, newDeliveryValues(d));
+    await c.query(INSERT_DELIVERY_SQL, newDeliveryValues(d, held));
   }
 
   async #insertReport(c: pg.PoolClient, report: NewDelivery | null): Promise<void> {
     if (report) await this.#insertDelivery(c, report);
   }
 
-  /** Writes the state a domain rule gave the task; returns it. */
-  async #saveTask(c: pg.PoolClient, task: TaskRecord): Promise<TaskRecord> {
-    await c.query(UPDATE_TASK_STATE_SQL, [...taskStateValues(task), task.taskId]);
-    return task;
+  /** Writes the state a domain rule gave the task (`before` it: what it was); a task that ends gives its slot back. Returns `next`. */
+  async #saveTask(c: pg.PoolClient, before: TaskRecord, next: TaskRecord): Promise<TaskRecord> {
+    await c.query(UPDATE_TASK_STATE_SQL, [...taskStateValues(next), next.taskId]);
+    if (freesSlot(before, next)) {
+      await c.query('UPDATE agents SET active_tasks = active_tasks - 1 WHERE agent_id = $1 AND active_tasks > 0', [next.agentId]);
+      await this.#fillSlots(c, next.agentId, next.updatedAt);
+    }
+    return next;
+  }
+
+  /**
+   * Lets the agent's oldest waiting tasks through while it has slots free (see domain/agent.ts,
+   * admit). The agent's row stays locked to commit, so no other process fills the same slots.
+   * Each waiting task is locked before its delivery (the lock order), and skipped when a cancel
+   * ended it meanwhile.
+   */
+  async #fillSlots(c: pg.PoolClient, agentId: string, now: string): Promise<void> {
+    const row = await one<AgentRow>(c, 'SELECT * FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [agentId]);
+    if (!row) return;
+    const agent = toAgent(row);
+    while (admit(agent) !== 'wait') {
+      const waiting = await one<{ seq: number; task_id: string }>(
+        c, `SELECT seq, task_id FROM deliveries WHERE agent_id = $1 AND held = 1 AND status = 'pending' ORDER BY seq LIMIT 1`, [agentId],
+      );
+      if (!waiting) return;
+      const task = await one<{ status: TaskStatus }>(c, 'SELECT status FROM tasks WHERE task_id = $1 FOR UPDATE', [waiting.task_id]);
+      const released = await one(
+        c, `UPDATE deliveries SET held = 0, next_attempt_at = $1, updated_at = $2 WHERE seq = $3 AND held = 1 AND status = 'pending' RETURNING seq`,
+        [Date.parse(now), now, waiting.seq],
+      );
+      if (!released || !task || !NOT_TAKEN.includes(task.status as (typeof NOT_TAKEN)[number])) continue;
+      if (admit(agent) === 'slot') {
+        await c.query('UPDATE tasks SET holds_slot = 1 WHERE task_id = $1', [waiting.task_id]);
+        await c.query('UPDATE agents SET active_tasks = active_tasks + 1 WHERE seq = $1', [row.seq]);
+        agent.activeTasks += 1;
+      }
+    }
   }
 
   async #attempts(db: Db, seqs: number[]): Promise<Map<number, DeliveryAttempt[]>> {

@@ -97,4 +97,26 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; sql: string }> =
       ALTER TABLE tasks ADD COLUMN opscore_message TEXT;
     `,
   },
+  {
+    version: 4,
+    sql: `
+      ALTER TABLE agents ADD COLUMN heartbeat_interval_s INTEGER;
+      ALTER TABLE agents ADD COLUMN max_concurrent_tasks INTEGER;
+      ALTER TABLE agents ADD COLUMN active_tasks INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE agents ADD COLUMN last_seen_at TEXT;
+      ALTER TABLE tasks ADD COLUMN heartbeat_timeout_ms INTEGER;
+      ALTER TABLE tasks ADD COLUMN heartbeat_due_at INTEGER;
+      ALTER TABLE tasks ADD COLUMN last_heartbeat_at TEXT;
+      ALTER TABLE tasks ADD COLUMN heartbeat TEXT;
+      ALTER TABLE tasks ADD COLUMN cancel_requested_at TEXT;
+      ALTER TABLE tasks ADD COLUMN cancel_reason TEXT;
+      ALTER TABLE tasks ADD COLUMN cancel_due_at INTEGER;
+      ALTER TABLE tasks ADD COLUMN holds_slot INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE tasks ADD COLUMN late_outcome TEXT;
+      ALTER TABLE deliveries ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX tasks_heartbeat_due ON tasks(heartbeat_due_at) WHERE status IN ('delivered', 'running') AND heartbeat_due_at IS NOT NULL;
+      CREATE INDEX tasks_cancel_due ON tasks(cancel_due_at) WHERE status = 'canceling';
+      CREATE INDEX deliveries_held ON deliveries(agent_id, seq) WHERE held = 1 AND status = 'pending';
+    `,
+  },
 ];

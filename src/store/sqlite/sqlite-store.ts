@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AgentRecord } from '../../domain/agent.js';
-import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type FailureReport, type NewDelivery } from '../../domain/delivery.js';
-import { decideReport, delivered, failed, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskError, type TaskRecord, type TaskStatus } from '../../domain/task.js';
+import { admit, lastSeenStaleBefore, type AgentRecord } from '../../domain/agent.js';
+import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type EndReport, type NewDelivery } from '../../domain/delivery.js';
+import { decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, delivered, failed, freesSlot, heartbeatTimeoutMs, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskRecord, type TaskStatus } from '../../domain/task.js';
 import { cursorSeq } from '../cursor.js';
-import { attemptsBySeq, deliveryListQuery, depthByKind, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
+import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
 import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
-import type { CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
+import type { CancelInput, CancelResult, CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, ExpiryRule, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -21,12 +21,18 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * Taken tasks past a deadline, oldest first: the deadline watchdog's sweep. INDEXED BY, because
- * SQLite otherwise reads every delivered task through tasks_by_status (most tasks have no
- * deadline), which makes the sweep, and every request behind it, slower as the table grows.
+ * The tasks each watchdog rule looks at, oldest first. INDEXED BY, because SQLite otherwise reads
+ * every delivered task through tasks_by_status (most tasks have no deadline and no heartbeat due),
+ * which makes the sweep, and every request waiting behind it, slower as the table grows.
  */
-export const OVERDUE_TASKS_SQL = `SELECT * FROM tasks INDEXED BY tasks_open_by_deadline
-  WHERE status IN ${sqlList(TAKEN)} AND deadline IS NOT NULL AND deadline < ? ORDER BY deadline LIMIT ?`;
+export const EXPIRY_SQL: Record<ExpiryRule['overdue'], string> = {
+  deadline: `SELECT * FROM tasks INDEXED BY tasks_open_by_deadline
+    WHERE status IN ${sqlList(TAKEN)} AND deadline IS NOT NULL AND deadline < ? ORDER BY deadline LIMIT ?`,
+  heartbeat: `SELECT * FROM tasks INDEXED BY tasks_heartbeat_due
+    WHERE status IN ${sqlList(TAKEN)} AND heartbeat_due_at IS NOT NULL AND heartbeat_due_at < ? ORDER BY heartbeat_due_at LIMIT ?`,
+  cancel: `SELECT * FROM tasks INDEXED BY tasks_cancel_due
+    WHERE status = 'canceling' AND cancel_due_at < ? ORDER BY cancel_due_at LIMIT ?`,
+};
 
 const q = () => '?';
 const marks = (n: number) => Array.from({ length: n }, q).join(', ');
@@ -161,22 +167,24 @@ export class SqliteStore implements Store {
       if (existing) {
         const secret = input.rotateSecret ? input.candidateSecret : existing.signing_secret;
         if (input.rotateSecret) issuedSecret = secret;
-        this.#sql(`UPDATE agents SET ${AGENT_COLUMNS.map((c) => `${c} = ?`).join(', ')}, signing_secret = ?, updated_at = ? WHERE seq = ?`).run(
-          ...agentValues(a), secret, input.now, existing.seq,
+        this.#sql(`UPDATE agents SET ${AGENT_COLUMNS.map((c) => `${c} = ?`).join(', ')}, signing_secret = ?, updated_at = ?, last_seen_at = ? WHERE seq = ?`).run(
+          ...agentValues(a), secret, input.now, input.now, existing.seq,
         );
         this.#sql('DELETE FROM agent_capabilities WHERE agent_seq = ?').run(existing.seq);
         seq = existing.seq;
       } else {
         issuedSecret = input.candidateSecret;
         seq = Number(
-          this.#sql(`INSERT INTO agents (agent_id, ${AGENT_COLUMNS.join(', ')}, signing_secret, registered_at, updated_at) VALUES (?, ${marks(AGENT_COLUMNS.length)}, ?, ?, ?)`).run(
-            a.agentId, ...agentValues(a), issuedSecret, input.now, input.now,
+          this.#sql(`INSERT INTO agents (agent_id, ${AGENT_COLUMNS.join(', ')}, signing_secret, registered_at, updated_at, last_seen_at) VALUES (?, ${marks(AGENT_COLUMNS.length)}, ?, ?, ?, ?)`).run(
+            a.agentId, ...agentValues(a), issuedSecret, input.now, input.now, input.now,
           ).lastInsertRowid,
         );
       }
       const addCapability = this.#sql('INSERT OR IGNORE INTO agent_capabilities (capability, agent_seq) VALUES (?, ?)');
       for (const c of a.capabilities) addCapability.run(c, seq);
       if (input.notification) this.#insertDelivery(input.notification);
+      // A changed limit may let waiting tasks through.
+      if (existing) this.#fillSlots(a.agentId, input.now);
       const row = this.#sql('SELECT * FROM agents WHERE seq = ?').get(seq) as AgentRow;
       return { agent: toAgent(row), created: !existing, issuedSecret };
     });
@@ -192,12 +200,12 @@ export class SqliteStore implements Store {
       if (notification) this.#insertDelivery(notification);
       const untaken = (this.#sql(`SELECT * FROM tasks WHERE agent_id = ? AND status IN ${sqlList(NOT_TAKEN)}`).all(input.agentId) as TaskRow[]).map(toTask);
       const failedTasks = untaken.map((task) => {
-        const ended = this.#saveTask(failed(task, taskErrors.agentDeregistered(input.agentId), input.now));
+        const ended = this.#saveTask(task, failed(task, taskErrors.agentDeregistered(input.agentId), input.now));
         this.#sql(
           `UPDATE deliveries SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
            WHERE task_id = ? AND kind = 'task.delivery' AND status = 'pending'`,
         ).run('Agent deregistered', input.now, task.taskId);
-        this.#insertReport(input.failureReport(ended));
+        this.#insertReport(input.endReport(ended));
         return ended;
       });
       return { agent, failedTasks };
@@ -242,11 +250,15 @@ export class SqliteStore implements Store {
             : { outcome: 'idempotency-conflict' };
         }
       }
-      const agent = this.#sql('SELECT contact_endpoint FROM agents WHERE agent_id = ?').get(t.agentId) as { contact_endpoint: string } | undefined;
-      if (!agent) return { outcome: 'agent-not-found' };
-      this.#sql(INSERT_TASK_SQL).run(...newTaskValues(t, input.idempotencyKey, input.requestHash));
-      this.#insertDelivery(input.delivery(agent.contact_endpoint));
-      return { outcome: 'created', task: t };
+      const row = this.#sql('SELECT * FROM agents WHERE agent_id = ?').get(t.agentId) as AgentRow | undefined;
+      if (!row) return { outcome: 'agent-not-found' };
+      const agent = toAgent(row);
+      const admitted = admit(agent);
+      const task: TaskRecord = { ...t, heartbeatTimeoutMs: heartbeatTimeoutMs(agent.heartbeatIntervalSeconds, input.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS), holdsSlot: admitted === 'slot' };
+      if (task.holdsSlot) this.#sql('UPDATE agents SET active_tasks = active_tasks + 1 WHERE seq = ?').run(row.seq);
+      this.#sql(INSERT_TASK_SQL).run(...newTaskValues(task, input.idempotencyKey, input.requestHash));
+      this.#insertDelivery(input.delivery(agent.contactEndpoint), admitted === 'wait');
+      return { outcome: 'created', task };
     });
   }
 
@@ -264,10 +276,34 @@ export class SqliteStore implements Store {
     return this.#write((): TaskReportResult => {
       const row = this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(input.taskId) as TaskRow | undefined;
       if (!row) return { outcome: 'not-found' };
-      const decision = decideReport(toTask(row), input.report, input.hasResult, input.now);
+      const task = toTask(row);
+      const decision = decideReport(task, input.report, input.hasResult, input.now);
+      this.#sql(`UPDATE agents SET last_seen_at = ? WHERE agent_id = ? AND ${LAST_SEEN_STALE_SQL('?')}`).run(input.now, task.agentId, lastSeenStaleBefore(input.now));
+      if (decision.outcome !== 'unchanged') this.#saveTask(task, decision.task);
+      return decision.outcome === 'conflict' ? decision : { outcome: 'updated', task: decision.task };
+    });
+  }
+
+  async cancelTask(input: CancelInput): Promise<CancelResult> {
+    return this.#write((): CancelResult => {
+      const row = this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(input.taskId) as TaskRow | undefined;
+      if (!row) return { outcome: 'not-found' };
+      const task = toTask(row);
+      const decision = decideCancel(task, input.reason, input.now, input.graceMs);
       if (decision.outcome === 'conflict') return decision;
-      if (decision.outcome === 'updated') this.#saveTask(decision.task);
-      return { outcome: 'updated', task: decision.task };
+      if (decision.task !== task) this.#saveTask(task, decision.task);
+      if (decision.outcome === 'canceled' && decision.task !== task) {
+        // Never delivered, and now never will be.
+        this.#sql(
+          `UPDATE deliveries SET status = 'canceled', held = 0, lease_owner = NULL, lease_until = NULL, updated_at = ?
+           WHERE task_id = ? AND kind = 'task.delivery' AND status = 'pending'`,
+        ).run(input.now, task.taskId);
+      }
+      if (decision.outcome === 'canceling' && decision.notify) {
+        const contact = this.#sql('SELECT contact_endpoint FROM agents WHERE agent_id = ?').get(task.agentId) as { contact_endpoint: string } | undefined;
+        if (contact) this.#insertDelivery(input.notice(decision.task, contact.contact_endpoint));
+      }
+      return { outcome: decision.outcome, task: decision.task };
     });
   }
 
@@ -296,7 +332,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome, failureReport: FailureReport): Promise<void> {
+  async recordAttempt(deliveryId: string, owner: string, attempt: DeliveryAttempt, outcome: AttemptOutcome, endReport: EndReport): Promise<void> {
     return this.#write(() => {
       const row = this.#sql('SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as DeliveryRow | undefined;
       // Someone else took the lease over (it lapsed): their attempt counts, not ours.
@@ -314,12 +350,13 @@ export class SqliteStore implements Store {
       if (row.kind !== 'task.delivery' || row.task_id === null || outcome.outcome === 'retry') return;
       const taskRow = this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(row.task_id) as TaskRow | undefined;
       if (!taskRow) return;
+      const task = toTask(taskRow);
       if (outcome.outcome === 'succeeded') {
-        const next = delivered(toTask(taskRow), attempt.at);
-        if (next) this.#saveTask(next);
+        const next = delivered(task, attempt.at);
+        if (next) this.#saveTask(task, next);
       } else if (outcome.taskError) {
-        const next = undelivered(toTask(taskRow), outcome.taskError, attempt.at);
-        if (next) this.#insertReport(failureReport(this.#saveTask(next)));
+        const next = undelivered(task, outcome.taskError, attempt.at);
+        if (next) this.#insertReport(endReport(this.#saveTask(task, next)));
       }
     });
   }
@@ -376,11 +413,13 @@ export class SqliteStore implements Store {
     return { agents, tasks };
   }
 
-  async expireOverdueTasks(cutoff: string, now: string, error: TaskError, failureReport: FailureReport, limit: number): Promise<TaskRecord[]> {
+  async expireTasks(rule: ExpiryRule, limit: number): Promise<TaskRecord[]> {
+    const before = rule.overdue === 'deadline' ? new Date(rule.before).toISOString() : rule.before;
     return this.#write(() =>
-      (this.#sql(OVERDUE_TASKS_SQL).all(cutoff, limit) as TaskRow[]).map((row) => {
-        const ended = this.#saveTask(failed(toTask(row), error, now));
-        this.#insertReport(failureReport(ended));
+      (this.#sql(EXPIRY_SQL[rule.overdue]).all(before, limit) as TaskRow[]).map((row) => {
+        const task = toTask(row);
+        const ended = this.#saveTask(task, rule.end(task));
+        this.#insertReport(rule.report(ended));
         return ended;
       }),
     );
@@ -388,18 +427,41 @@ export class SqliteStore implements Store {
 
   // ---- helpers ---------------------------------------------------------------------
 
-  #insertDelivery(d: NewDelivery): void {
-    this.#sql(INSERT_DELIVERY_SQL).run(...newDeliveryValues(d));
+  /** `held`: a task delivery that waits for a slot of its agent. */
+  #insertDelivery(d: NewDelivery, held = false): void {
+    this.#sql(INSERT_DELIVERY_SQL).run(...newDeliveryValues(d, held));
   }
 
   #insertReport(report: NewDelivery | null): void {
     if (report) this.#insertDelivery(report);
   }
 
-  /** Writes the state a domain rule gave the task; returns it. */
-  #saveTask(task: TaskRecord): TaskRecord {
-    this.#sql(UPDATE_TASK_STATE_SQL).run(...taskStateValues(task), task.taskId);
-    return task;
+  /** Writes the state a domain rule gave the task (`before` it: what it was); a task that ends gives its slot back. Returns `next`. */
+  #saveTask(before: TaskRecord, next: TaskRecord): TaskRecord {
+    this.#sql(UPDATE_TASK_STATE_SQL).run(...taskStateValues(next), next.taskId);
+    if (freesSlot(before, next)) {
+      this.#sql('UPDATE agents SET active_tasks = active_tasks - 1 WHERE agent_id = ? AND active_tasks > 0').run(next.agentId);
+      this.#fillSlots(next.agentId, next.updatedAt);
+    }
+    return next;
+  }
+
+  /** Lets the agent's oldest waiting tasks through while it has slots free (see domain/agent.ts, admit). */
+  #fillSlots(agentId: string, now: string): void {
+    for (;;) {
+      const row = this.#sql('SELECT * FROM agents WHERE agent_id = ?').get(agentId) as AgentRow | undefined;
+      const admitted = row ? admit(toAgent(row)) : 'wait';
+      if (admitted === 'wait') return;
+      const waiting = this.#sql(
+        `SELECT seq, task_id FROM deliveries INDEXED BY deliveries_held WHERE agent_id = ? AND held = 1 AND status = 'pending' ORDER BY seq LIMIT 1`,
+      ).get(agentId) as { seq: number; task_id: string } | undefined;
+      if (!waiting) return;
+      this.#sql('UPDATE deliveries SET held = 0, next_attempt_at = ?, updated_at = ? WHERE seq = ?').run(Date.parse(now), now, waiting.seq);
+      if (admitted === 'slot') {
+        this.#sql('UPDATE tasks SET holds_slot = 1 WHERE task_id = ?').run(waiting.task_id);
+        this.#sql('UPDATE agents SET active_tasks = active_tasks + 1 WHERE agent_id = ?').run(agentId);
+      }
+    }
   }
 
   #attempts(seqs: number[]): Map<number, DeliveryAttempt[]> {

@@ -24,6 +24,7 @@ from pydantic import Field, StrictStr, conint, constr, validator
 
 from typing import Optional
 
+from agentkit_client.models.cancel_request import CancelRequest
 from agentkit_client.models.dispatch_request import DispatchRequest
 from agentkit_client.models.task import Task
 from agentkit_client.models.task_list import TaskList
@@ -50,6 +51,166 @@ class TasksApi(object):
         if api_client is None:
             api_client = ApiClient.get_default()
         self.api_client = api_client
+
+    @validate_call
+    def cancel_task(self, task_id : Annotated[StrictStr, Field(..., description="The task's id.")], cancel_request : Optional[CancelRequest] = None, **kwargs) -> Task:  # noqa: E501
+        """Cancel a task  # noqa: E501
+
+        A `queued` task (also one waiting for a slot, or between delivery retries) is canceled at once and never delivered: 200, `canceled`, its pending delivery `canceled` too. A `delivered` or `running` task becomes `canceling`: AgentKit sends the agent a signed cancel notice (the `taskCancel` webhook), the SDK aborts the handler's signal and reports `canceled`, and Ops-Core hears `canceled`, then `idle`; answered 202. If the agent does not confirm within `AGENTKIT_CANCEL_GRACE_MS`, AgentKit marks the task `canceled` itself and tells Ops-Core `canceled`; a later outcome from the agent gets 409. Idempotent: asking again gives the same answer. A task already `finished` or `failed` is a 409.  # noqa: E501
+        This method makes a synchronous HTTP request by default. To make an
+        asynchronous HTTP request, please pass async_req=True
+
+        >>> thread = api.cancel_task(task_id, cancel_request, async_req=True)
+        >>> result = thread.get()
+
+        :param task_id: The task's id. (required)
+        :type task_id: str
+        :param cancel_request:
+        :type cancel_request: CancelRequest
+        :param async_req: Whether to execute the request asynchronously.
+        :type async_req: bool, optional
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :return: Returns the result object.
+                 If the method is called asynchronously,
+                 returns the request thread.
+        :rtype: Task
+        """
+        kwargs['_return_http_data_only'] = True
+        if '_preload_content' in kwargs:
+            raise ValueError("Error! Please call the cancel_task_with_http_info method with `_preload_content` instead and obtain raw data from ApiResponse.raw_data")
+        return self.cancel_task_with_http_info(task_id, cancel_request, **kwargs)  # noqa: E501
+
+    @validate_call
+    def cancel_task_with_http_info(self, task_id : Annotated[StrictStr, Field(..., description="The task's id.")], cancel_request : Optional[CancelRequest] = None, **kwargs) -> ApiResponse:  # noqa: E501
+        """Cancel a task  # noqa: E501
+
+        A `queued` task (also one waiting for a slot, or between delivery retries) is canceled at once and never delivered: 200, `canceled`, its pending delivery `canceled` too. A `delivered` or `running` task becomes `canceling`: AgentKit sends the agent a signed cancel notice (the `taskCancel` webhook), the SDK aborts the handler's signal and reports `canceled`, and Ops-Core hears `canceled`, then `idle`; answered 202. If the agent does not confirm within `AGENTKIT_CANCEL_GRACE_MS`, AgentKit marks the task `canceled` itself and tells Ops-Core `canceled`; a later outcome from the agent gets 409. Idempotent: asking again gives the same answer. A task already `finished` or `failed` is a 409.  # noqa: E501
+        This method makes a synchronous HTTP request by default. To make an
+        asynchronous HTTP request, please pass async_req=True
+
+        >>> thread = api.cancel_task_with_http_info(task_id, cancel_request, async_req=True)
+        >>> result = thread.get()
+
+        :param task_id: The task's id. (required)
+        :type task_id: str
+        :param cancel_request:
+        :type cancel_request: CancelRequest
+        :param async_req: Whether to execute the request asynchronously.
+        :type async_req: bool, optional
+        :param _preload_content: if False, the ApiResponse.data will
+                                 be set to none and raw_data will store the 
+                                 HTTP response body without reading/decoding.
+                                 Default is True.
+        :type _preload_content: bool, optional
+        :param _return_http_data_only: response data instead of ApiResponse
+                                       object with status code, headers, etc
+        :type _return_http_data_only: bool, optional
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the authentication
+                              in the spec for a single request.
+        :type _request_auth: dict, optional
+        :type _content_type: string, optional: force content-type for the request
+        :return: Returns the result object.
+                 If the method is called asynchronously,
+                 returns the request thread.
+        :rtype: tuple(Task, status_code(int), headers(HTTPHeaderDict))
+        """
+
+        _params = locals()
+
+        _all_params = [
+            'task_id',
+            'cancel_request'
+        ]
+        _all_params.extend(
+            [
+                'async_req',
+                '_return_http_data_only',
+                '_preload_content',
+                '_request_timeout',
+                '_request_auth',
+                '_content_type',
+                '_headers'
+            ]
+        )
+
+        # validate the arguments
+        for _key, _val in _params['kwargs'].items():
+            if _key not in _all_params:
+                raise ApiTypeError(
+                    "Got an unexpected keyword argument '%s'"
+                    " to method cancel_task" % _key
+                )
+            _params[_key] = _val
+        del _params['kwargs']
+
+        _collection_formats = {}
+
+        # process the path parameters
+        _path_params = {}
+        if _params['task_id']:
+            _path_params['taskId'] = _params['task_id']
+
+
+        # process the query parameters
+        _query_params = []
+        # process the header parameters
+        _header_params = dict(_params.get('_headers', {}))
+        # process the form parameters
+        _form_params = []
+        _files = {}
+        # process the body parameter
+        _body_params = None
+        if _params['cancel_request'] is not None:
+            _body_params = _params['cancel_request']
+
+        # set the HTTP header `Accept`
+        _header_params['Accept'] = self.api_client.select_header_accept(
+            ['application/json', 'application/problem+json'])  # noqa: E501
+
+        # set the HTTP header `Content-Type`
+        _content_types_list = _params.get('_content_type',
+            self.api_client.select_header_content_type(
+                ['application/json']))
+        if _content_types_list:
+                _header_params['Content-Type'] = _content_types_list
+
+        # authentication setting
+        _auth_settings = ['bearerAuth']  # noqa: E501
+
+        _response_types_map = {
+            '200': "Task",
+            '202': "Task",
+            '400': "Problem",
+            '401': "Problem",
+            '404': "Problem",
+            '409': "Problem",
+            '415': "Problem",
+        }
+
+        return self.api_client.call_api(
+            '/v1/tasks/{taskId}/cancel', 'POST',
+            _path_params,
+            _query_params,
+            _header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            response_types_map=_response_types_map,
+            auth_settings=_auth_settings,
+            async_req=_params.get('async_req'),
+            _return_http_data_only=_params.get('_return_http_data_only'),  # noqa: E501
+            _preload_content=_params.get('_preload_content', True),
+            _request_timeout=_params.get('_request_timeout'),
+            collection_formats=_collection_formats,
+            _request_auth=_params.get('_request_auth'))
 
     @validate_call
     def dispatch_task(self, agent_id : Annotated[constr(strict=True, max_length=128, min_length=1), Field(..., description="The agent's id.")], dispatch_request : DispatchRequest, idempotency_key : Annotated[Optional[constr(strict=True, max_length=255, min_length=1)], Field(description="Makes a dispatch safe to retry: the same key with the same body returns the task created the first time (202 again); the same key with another body is a 409. Keys are scoped to the agent.")] = None, **kwargs) -> Task:  # noqa: E501

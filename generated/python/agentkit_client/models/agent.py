@@ -19,8 +19,8 @@ import re  # noqa: F401
 import json
 
 from datetime import datetime
-from typing import Any, Dict, List
-from pydantic import BaseModel, Field, StrictStr, conlist, constr, validator
+from typing import Any, Dict, List, Optional
+from pydantic import BaseModel, Field, StrictInt, StrictStr, conlist, constr, validator
 from typing import Any, ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
 from pydantic_core import to_jsonable_python
@@ -36,9 +36,12 @@ class Agent(BaseModel):
     capabilities: conlist(StrictStr) = Field(...)
     contact_endpoint: constr(strict=True, max_length=2083) = Field(..., alias="contactEndpoint", description="An absolute http or https URL with a host, as pydantic's `HttpUrl` accepts it (at most 2083 characters).")
     metadata: Dict[str, Any] = Field(...)
+    heartbeat_interval_seconds: Optional[StrictInt] = Field(None, alias="heartbeatIntervalSeconds", description="The heartbeat interval the agent declared, in seconds; null when it declared none.")
+    max_concurrent_tasks: Optional[StrictInt] = Field(None, alias="maxConcurrentTasks", description="The most tasks it takes at once; null when it set no limit.")
+    last_seen_at: Optional[datetime] = Field(None, alias="lastSeenAt", description="When AgentKit last heard from the agent (its registration, or a report on one of its tasks).")
     registered_at: datetime = Field(..., alias="registeredAt")
     updated_at: datetime = Field(..., alias="updatedAt")
-    __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "registeredAt", "updatedAt"]
+    __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "heartbeatIntervalSeconds", "maxConcurrentTasks", "lastSeenAt", "registeredAt", "updatedAt"]
 
     @field_validator('agent_id')
     def agent_id_validate_regular_expression(cls, value):
@@ -75,6 +78,21 @@ class Agent(BaseModel):
                           exclude={
                           },
                           exclude_none=True)
+        # set to None if heartbeat_interval_seconds (nullable) is None
+        # and model_fields_set contains the field
+        if self.heartbeat_interval_seconds is None and "heartbeat_interval_seconds" in self.model_fields_set:
+            _dict['heartbeatIntervalSeconds'] = None
+
+        # set to None if max_concurrent_tasks (nullable) is None
+        # and model_fields_set contains the field
+        if self.max_concurrent_tasks is None and "max_concurrent_tasks" in self.model_fields_set:
+            _dict['maxConcurrentTasks'] = None
+
+        # set to None if last_seen_at (nullable) is None
+        # and model_fields_set contains the field
+        if self.last_seen_at is None and "last_seen_at" in self.model_fields_set:
+            _dict['lastSeenAt'] = None
+
         return _dict
 
     @classmethod
@@ -93,6 +111,9 @@ class Agent(BaseModel):
             "capabilities": obj.get("capabilities"),
             "contact_endpoint": obj.get("contactEndpoint"),
             "metadata": obj.get("metadata"),
+            "heartbeat_interval_seconds": obj.get("heartbeatIntervalSeconds"),
+            "max_concurrent_tasks": obj.get("maxConcurrentTasks"),
+            "last_seen_at": obj.get("lastSeenAt"),
             "registered_at": obj.get("registeredAt"),
             "updated_at": obj.get("updatedAt")
         })

@@ -20,7 +20,7 @@ import json
 
 
 from typing import Any, Dict, List, Optional
-from pydantic import BaseModel, Field, StrictBool, conlist, constr, validator
+from pydantic import BaseModel, Field, StrictBool, conint, conlist, constr, validator
 from typing import Any, ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
 from pydantic_core import to_jsonable_python
@@ -28,7 +28,7 @@ from agentkit_client.pydantic_compat import conlist
 
 class AgentRegistrationRequest(BaseModel):
     """
-    What an agent sends to register. Everything but `rotateSigningSecret` is forwarded to Ops-Core as `agent_details`.
+    What an agent sends to register. Its `AgentRegistrationDetails` fields are forwarded to Ops-Core as `agent_details`; `rotateSigningSecret`, `heartbeatIntervalSeconds` and `maxConcurrentTasks` are AgentKit's alone.
     """
     agent_id: Optional[constr(strict=True, max_length=128, min_length=1)] = Field(None, alias="agentId", description="An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit, other than `register` (the path of `POST /v1/agents/register`). AgentKit assigns a UUID when registration omits it.")
     agent_name: constr(strict=True, max_length=200, min_length=1) = Field(..., alias="agentName")
@@ -36,8 +36,10 @@ class AgentRegistrationRequest(BaseModel):
     capabilities: Optional[conlist(constr(strict=True, max_length=100, min_length=1), max_items=100)] = None
     contact_endpoint: constr(strict=True, max_length=2083) = Field(..., alias="contactEndpoint", description="An absolute http or https URL with a host, as pydantic's `HttpUrl` accepts it (at most 2083 characters).")
     metadata: Optional[Dict[str, Any]] = None
+    heartbeat_interval_seconds: Optional[conint(strict=True, le=3600, ge=1)] = Field(None, alias="heartbeatIntervalSeconds", description="How often the agent sends a heartbeat (a `running` report) while a task runs, in seconds. AgentKit fails a delivered or running task with `heartbeat_timeout` when it hears nothing of it for `AGENTKIT_MISSED_HEARTBEATS` (3) intervals, so that a task whose agent died ends. Absent or null: the agent sends none, and its tasks are never failed this way (the SDK declares 10).")
+    max_concurrent_tasks: Optional[conint(strict=True, le=10000, ge=1)] = Field(None, alias="maxConcurrentTasks", description="How many tasks the agent takes at once. AgentKit then has at most that many of its tasks delivered and unfinished; further tasks stay `queued` and are delivered in dispatch order as they end. Absent or null: no limit (the SDK declares its `concurrency`).")
     rotate_signing_secret: Optional[StrictBool] = Field(False, alias="rotateSigningSecret", description="When the agent is already registered, issue a new signing secret and return it (for an agent that restarted and lost its secret). A first registration always returns one.")
-    __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "rotateSigningSecret"]
+    __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "heartbeatIntervalSeconds", "maxConcurrentTasks", "rotateSigningSecret"]
 
     @field_validator('agent_id')
     def agent_id_validate_regular_expression(cls, value):
@@ -77,6 +79,16 @@ class AgentRegistrationRequest(BaseModel):
                           exclude={
                           },
                           exclude_none=True)
+        # set to None if heartbeat_interval_seconds (nullable) is None
+        # and model_fields_set contains the field
+        if self.heartbeat_interval_seconds is None and "heartbeat_interval_seconds" in self.model_fields_set:
+            _dict['heartbeatIntervalSeconds'] = None
+
+        # set to None if max_concurrent_tasks (nullable) is None
+        # and model_fields_set contains the field
+        if self.max_concurrent_tasks is None and "max_concurrent_tasks" in self.model_fields_set:
+            _dict['maxConcurrentTasks'] = None
+
         return _dict
 
     @classmethod
@@ -95,6 +107,8 @@ class AgentRegistrationRequest(BaseModel):
             "capabilities": obj.get("capabilities"),
             "contact_endpoint": obj.get("contactEndpoint"),
             "metadata": obj.get("metadata"),
+            "heartbeat_interval_seconds": obj.get("heartbeatIntervalSeconds"),
+            "max_concurrent_tasks": obj.get("maxConcurrentTasks"),
             "rotate_signing_secret": obj.get("rotateSigningSecret") if obj.get("rotateSigningSecret") is not None else False
         })
         return _obj

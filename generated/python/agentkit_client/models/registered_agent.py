@@ -20,7 +20,7 @@ import json
 
 from datetime import datetime
 from typing import Any, Dict, List, Optional
-from pydantic import BaseModel, Field, StrictStr, conlist, constr, validator
+from pydantic import BaseModel, Field, StrictInt, StrictStr, conlist, constr, validator
 from typing import Any, ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
 from pydantic_core import to_jsonable_python
@@ -36,11 +36,14 @@ class RegisteredAgent(BaseModel):
     capabilities: conlist(StrictStr) = Field(...)
     contact_endpoint: constr(strict=True, max_length=2083) = Field(..., alias="contactEndpoint", description="An absolute http or https URL with a host, as pydantic's `HttpUrl` accepts it (at most 2083 characters).")
     metadata: Dict[str, Any] = Field(...)
+    heartbeat_interval_seconds: Optional[StrictInt] = Field(None, alias="heartbeatIntervalSeconds", description="The heartbeat interval the agent declared, in seconds; null when it declared none.")
+    max_concurrent_tasks: Optional[StrictInt] = Field(None, alias="maxConcurrentTasks", description="The most tasks it takes at once; null when it set no limit.")
+    last_seen_at: Optional[datetime] = Field(None, alias="lastSeenAt", description="When AgentKit last heard from the agent (its registration, or a report on one of its tasks).")
     registered_at: datetime = Field(..., alias="registeredAt")
     updated_at: datetime = Field(..., alias="updatedAt")
     signing_secret: Optional[constr(strict=True)] = Field(None, alias="signingSecret", description="Standard Webhooks secret (`whsec_` + base64) with which AgentKit signs task deliveries to this agent. Verify `webhook-signature` with it, or `X-AgentKit-Signature` keyed with this whole string.")
     register_delivery_id: Optional[StrictStr] = Field(None, alias="registerDeliveryId", description="The `REGISTER` notification to Ops-Core that this registration queued (null when lifecycle webhooks are disabled). Its progress is in `GET /v1/webhook-deliveries`. Ops-Core resets an agent's state when it processes a `REGISTER`, so an agent should report its first state only after this delivery has ended; the SDK does.")
-    __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "registeredAt", "updatedAt", "signingSecret", "registerDeliveryId"]
+    __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "heartbeatIntervalSeconds", "maxConcurrentTasks", "lastSeenAt", "registeredAt", "updatedAt", "signingSecret", "registerDeliveryId"]
 
     @field_validator('agent_id')
     def agent_id_validate_regular_expression(cls, value):
@@ -87,6 +90,21 @@ class RegisteredAgent(BaseModel):
                           exclude={
                           },
                           exclude_none=True)
+        # set to None if heartbeat_interval_seconds (nullable) is None
+        # and model_fields_set contains the field
+        if self.heartbeat_interval_seconds is None and "heartbeat_interval_seconds" in self.model_fields_set:
+            _dict['heartbeatIntervalSeconds'] = None
+
+        # set to None if max_concurrent_tasks (nullable) is None
+        # and model_fields_set contains the field
+        if self.max_concurrent_tasks is None and "max_concurrent_tasks" in self.model_fields_set:
+            _dict['maxConcurrentTasks'] = None
+
+        # set to None if last_seen_at (nullable) is None
+        # and model_fields_set contains the field
+        if self.last_seen_at is None and "last_seen_at" in self.model_fields_set:
+            _dict['lastSeenAt'] = None
+
         # set to None if register_delivery_id (nullable) is None
         # and model_fields_set contains the field
         if self.register_delivery_id is None and "register_delivery_id" in self.model_fields_set:
@@ -110,6 +128,9 @@ class RegisteredAgent(BaseModel):
             "capabilities": obj.get("capabilities"),
             "contact_endpoint": obj.get("contactEndpoint"),
             "metadata": obj.get("metadata"),
+            "heartbeat_interval_seconds": obj.get("heartbeatIntervalSeconds"),
+            "max_concurrent_tasks": obj.get("maxConcurrentTasks"),
+            "last_seen_at": obj.get("lastSeenAt"),
             "registered_at": obj.get("registeredAt"),
             "updated_at": obj.get("updatedAt"),
             "signing_secret": obj.get("signingSecret"),

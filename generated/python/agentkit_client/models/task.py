@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
 from pydantic_core import to_jsonable_python
 from agentkit_client.pydantic_compat import conlist
+from agentkit_client.models.late_outcome import LateOutcome
 from agentkit_client.models.ops_core_message_context import OpsCoreMessageContext
 from agentkit_client.models.task_error import TaskError
 from agentkit_client.models.task_links import TaskLinks
@@ -47,12 +48,17 @@ class Task(BaseModel):
     message: Optional[StrictStr] = Field(None, description="The agent's last progress message.")
     result: Optional[Any] = Field(None, description="What the handler returned (any JSON), once `finished`.")
     error: Optional[TaskError] = None
+    last_heartbeat_at: Optional[datetime] = Field(None, alias="lastHeartbeatAt", description="When the agent last reported on the task (every `running` report is a heartbeat).")
+    heartbeat: Optional[Dict[str, Any]] = Field(None, description="The details of the last heartbeat that carried some.")
+    cancel_requested_at: Optional[datetime] = Field(None, alias="cancelRequestedAt")
+    cancel_reason: Optional[StrictStr] = Field(None, alias="cancelReason")
+    late_outcome: Optional[LateOutcome] = Field(None, alias="lateOutcome")
     created_at: datetime = Field(..., alias="createdAt")
     updated_at: datetime = Field(..., alias="updatedAt")
     delivered_at: Optional[datetime] = Field(None, alias="deliveredAt")
     finished_at: Optional[datetime] = Field(None, alias="finishedAt")
     links: TaskLinks = Field(...)
-    __properties: ClassVar[List[str]] = ["taskId", "agentId", "task_name", "parameters", "opscore_session_id", "opscore_task_id", "timeout_seconds", "opscoreMessage", "status", "progress", "message", "result", "error", "createdAt", "updatedAt", "deliveredAt", "finishedAt", "links"]
+    __properties: ClassVar[List[str]] = ["taskId", "agentId", "task_name", "parameters", "opscore_session_id", "opscore_task_id", "timeout_seconds", "opscoreMessage", "status", "progress", "message", "result", "error", "lastHeartbeatAt", "heartbeat", "cancelRequestedAt", "cancelReason", "lateOutcome", "createdAt", "updatedAt", "deliveredAt", "finishedAt", "links"]
 
     @field_validator('agent_id')
     def agent_id_validate_regular_expression(cls, value):
@@ -88,6 +94,9 @@ class Task(BaseModel):
         # override the default output from pydantic by calling `to_dict()` of error
         if self.error:
             _dict['error'] = self.error.to_dict()
+        # override the default output from pydantic by calling `to_dict()` of late_outcome
+        if self.late_outcome:
+            _dict['lateOutcome'] = self.late_outcome.to_dict()
         # override the default output from pydantic by calling `to_dict()` of links
         if self.links:
             _dict['links'] = self.links.to_dict()
@@ -131,6 +140,31 @@ class Task(BaseModel):
         if self.error is None and "error" in self.model_fields_set:
             _dict['error'] = None
 
+        # set to None if last_heartbeat_at (nullable) is None
+        # and model_fields_set contains the field
+        if self.last_heartbeat_at is None and "last_heartbeat_at" in self.model_fields_set:
+            _dict['lastHeartbeatAt'] = None
+
+        # set to None if heartbeat (nullable) is None
+        # and model_fields_set contains the field
+        if self.heartbeat is None and "heartbeat" in self.model_fields_set:
+            _dict['heartbeat'] = None
+
+        # set to None if cancel_requested_at (nullable) is None
+        # and model_fields_set contains the field
+        if self.cancel_requested_at is None and "cancel_requested_at" in self.model_fields_set:
+            _dict['cancelRequestedAt'] = None
+
+        # set to None if cancel_reason (nullable) is None
+        # and model_fields_set contains the field
+        if self.cancel_reason is None and "cancel_reason" in self.model_fields_set:
+            _dict['cancelReason'] = None
+
+        # set to None if late_outcome (nullable) is None
+        # and model_fields_set contains the field
+        if self.late_outcome is None and "late_outcome" in self.model_fields_set:
+            _dict['lateOutcome'] = None
+
         # set to None if delivered_at (nullable) is None
         # and model_fields_set contains the field
         if self.delivered_at is None and "delivered_at" in self.model_fields_set:
@@ -166,6 +200,11 @@ class Task(BaseModel):
             "message": obj.get("message"),
             "result": obj.get("result"),
             "error": TaskError.from_dict(obj.get("error")) if obj.get("error") is not None else None,
+            "last_heartbeat_at": obj.get("lastHeartbeatAt"),
+            "heartbeat": obj.get("heartbeat"),
+            "cancel_requested_at": obj.get("cancelRequestedAt"),
+            "cancel_reason": obj.get("cancelReason"),
+            "late_outcome": LateOutcome.from_dict(obj.get("lateOutcome")) if obj.get("lateOutcome") is not None else None,
             "created_at": obj.get("createdAt"),
             "updated_at": obj.get("updatedAt"),
             "delivered_at": obj.get("deliveredAt"),

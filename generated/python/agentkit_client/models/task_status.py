@@ -24,7 +24,7 @@ from enum import Enum
 
 class TaskStatus(str, Enum):
     """
-    `queued` (stored, not yet accepted by the agent), `delivered` (the agent answered 2xx), `running` (the agent reported that it started), `finished` and `failed` (terminal).
+    `queued` (stored, not yet accepted by the agent, possibly waiting for a slot of an agent with `maxConcurrentTasks`), `delivered` (the agent answered 2xx), `running` (the agent reported that it started), `canceling` (a cancel was asked and the agent was told; it has until the cancel grace to confirm), and the terminal `finished`, `failed` and `canceled`.
     """
 
     """
@@ -33,8 +33,10 @@ class TaskStatus(str, Enum):
     QUEUED = 'queued'
     DELIVERED = 'delivered'
     RUNNING = 'running'
+    CANCELING = 'canceling'
     FINISHED = 'finished'
     FAILED = 'failed'
+    CANCELED = 'canceled'
 
     @classmethod
     def from_json(cls, json_str: str) -> "TaskStatus":

@@ -24,7 +24,7 @@ from enum import Enum
 
 class DeliveryStatus(str, Enum):
     """
-    `pending` (waiting for its next attempt), `succeeded` (the receiver answered 2xx), `failed` (a 4xx other than 429, or the retry budget is spent).
+    `pending` (waiting for its next attempt, or for a slot of its agent), `succeeded` (the receiver answered 2xx), `failed` (a refusing answer, or the retry budget is spent), `canceled` (a task delivery whose task was canceled before it was sent).
     """
 
     """
@@ -33,6 +33,7 @@ class DeliveryStatus(str, Enum):
     PENDING = 'pending'
     SUCCEEDED = 'succeeded'
     FAILED = 'failed'
+    CANCELED = 'canceled'
 
     @classmethod
     def from_json(cls, json_str: str) -> "DeliveryStatus":

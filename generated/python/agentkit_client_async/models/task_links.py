@@ -33,7 +33,8 @@ class TaskLinks(BaseModel):
     var_self: StrictStr = Field(..., alias="self", description="Path of this task.")
     agent: StrictStr = Field(..., description="Path of the agent it was dispatched to.")
     reports: Optional[StrictStr] = Field(None, description="Path to which the agent reports progress and outcome.")
-    __properties: ClassVar[List[str]] = ["self", "agent", "reports"]
+    cancel: Optional[StrictStr] = Field(None, description="Path at which the task is canceled (POST).")
+    __properties: ClassVar[List[str]] = ["self", "agent", "reports", "cancel"]
 
     model_config = ConfigDict(populate_by_name=True, validate_assignment=True, protected_namespaces=())
 
@@ -70,7 +71,8 @@ class TaskLinks(BaseModel):
         _obj = TaskLinks.model_validate({
             "var_self": obj.get("self"),
             "agent": obj.get("agent"),
-            "reports": obj.get("reports")
+            "reports": obj.get("reports"),
+            "cancel": obj.get("cancel")
         })
         return _obj
 

@@ -19,7 +19,7 @@ import re  # noqa: F401
 import json
 
 
-from typing import Any, Optional, Union
+from typing import Any, Dict, Optional, Union
 from pydantic import BaseModel, Field, StrictStr, confloat, conint, constr, validator
 from typing import Any, ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
@@ -29,20 +29,21 @@ from agentkit_client_async.models.task_error import TaskError
 
 class TaskReport(BaseModel):
     """
-    An agent's report on its task: `running` (optionally with progress), or the outcome, `finished` with a result or `failed` with an error. A terminal report is final: repeating it is harmless, contradicting it is a conflict.
+    An agent's report on its task: `running` (optionally with progress; also the heartbeat, with `details` if the handler gave any), or the outcome: `finished` with a result, `failed` with an error, `canceled` once the handler stopped for a cancel. A terminal report is final: repeating it is harmless, contradicting it is a conflict (recorded on the task as `lateOutcome`).
     """
     status: StrictStr = Field(...)
+    details: Optional[Dict[str, Any]] = Field(None, description="With `running`, what the handler attached to its heartbeat (`context.heartbeat(details)`).")
     progress: Optional[Union[confloat(le=100, ge=0, strict=True), conint(le=100, ge=0, strict=True)]] = None
     message: Optional[constr(strict=True, max_length=2000)] = None
     result: Optional[Any] = Field(None, description="Any JSON value the handler returned.")
     error: Optional[TaskError] = None
-    __properties: ClassVar[List[str]] = ["status", "progress", "message", "result", "error"]
+    __properties: ClassVar[List[str]] = ["status", "details", "progress", "message", "result", "error"]
 
     @field_validator('status')
     def status_validate_enum(cls, value):
         """Validates the enum"""
-        if value not in ('running', 'finished', 'failed'):
-            raise ValueError("must be one of enum values ('running', 'finished', 'failed')")
+        if value not in ('running', 'finished', 'failed', 'canceled'):
+            raise ValueError("must be one of enum values ('running', 'finished', 'failed', 'canceled')")
         return value
 
     model_config = ConfigDict(populate_by_name=True, validate_assignment=True, protected_namespaces=())
@@ -87,6 +88,7 @@ class TaskReport(BaseModel):
 
         _obj = TaskReport.model_validate({
             "status": obj.get("status"),
+            "details": obj.get("details"),
             "progress": obj.get("progress"),
             "message": obj.get("message"),
             "result": obj.get("result"),

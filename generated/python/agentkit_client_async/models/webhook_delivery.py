@@ -20,7 +20,7 @@ import json
 
 from datetime import datetime
 from typing import List, Optional, Union
-from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr, conint, conlist, validator
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr, conint, conlist, validator
 from typing import Any, ClassVar, Dict, List
 from pydantic import ConfigDict, field_validator
 from pydantic_core import to_jsonable_python
@@ -30,31 +30,32 @@ from agentkit_client_async.models.delivery_status import DeliveryStatus
 
 class WebhookDelivery(BaseModel):
     """
-    One outgoing message and its attempts: a lifecycle webhook to Ops-Core (`agent.lifecycle`), a task delivery to an agent (`task.delivery`), or a state report that AgentKit itself sends to Ops-Core when a task could not be delivered (`opscore.state`, state `error`).
+    One outgoing message and its attempts: a lifecycle webhook to Ops-Core (`agent.lifecycle`), a task delivery to an agent (`task.delivery`), a cancel notice to an agent (`task.cancel`), or a state report that AgentKit itself sends to Ops-Core when a task ended without its agent's word (`opscore.state`: `error`, or `canceled`).
     """
     delivery_id: StrictStr = Field(..., alias="deliveryId")
     webhook_id: StrictStr = Field(..., alias="webhookId", description="The stable `webhook-id` header of this message, the same on every attempt.")
     kind: StrictStr = Field(...)
-    event_type: StrictStr = Field(..., alias="eventType", description="`REGISTER`, `DEREGISTER`, `TASK` or `STATE`.")
+    event_type: StrictStr = Field(..., alias="eventType", description="`REGISTER`, `DEREGISTER`, `TASK`, `CANCEL` or `STATE`.")
     agent_id: StrictStr = Field(..., alias="agentId")
     task_id: Optional[StrictStr] = Field(None, alias="taskId")
     target_url: StrictStr = Field(..., alias="targetUrl")
     status: DeliveryStatus = Field(...)
     attempts: conint(strict=True, ge=0) = Field(...)
-    next_attempt_at: Optional[datetime] = Field(None, alias="nextAttemptAt")
+    next_attempt_at: Optional[datetime] = Field(None, alias="nextAttemptAt", description="When the next attempt is due; null once the delivery ended, or while it waits for a slot.")
+    waiting_for_slot: Optional[StrictBool] = Field(None, alias="waitingForSlot", description="A task delivery that waits, pending, because its agent already has `maxConcurrentTasks` of its tasks; it is sent, in dispatch order, when one of them ends.")
     last_status_code: Optional[StrictInt] = Field(None, alias="lastStatusCode")
     last_error: Optional[StrictStr] = Field(None, alias="lastError")
     last_latency_ms: Optional[Union[StrictFloat, StrictInt]] = Field(None, alias="lastLatencyMs")
     created_at: datetime = Field(..., alias="createdAt")
     updated_at: datetime = Field(..., alias="updatedAt")
     attempt_log: conlist(DeliveryAttempt) = Field(..., alias="attemptLog")
-    __properties: ClassVar[List[str]] = ["deliveryId", "webhookId", "kind", "eventType", "agentId", "taskId", "targetUrl", "status", "attempts", "nextAttemptAt", "lastStatusCode", "lastError", "lastLatencyMs", "createdAt", "updatedAt", "attemptLog"]
+    __properties: ClassVar[List[str]] = ["deliveryId", "webhookId", "kind", "eventType", "agentId", "taskId", "targetUrl", "status", "attempts", "nextAttemptAt", "waitingForSlot", "lastStatusCode", "lastError", "lastLatencyMs", "createdAt", "updatedAt", "attemptLog"]
 
     @field_validator('kind')
     def kind_validate_enum(cls, value):
         """Validates the enum"""
-        if value not in ('agent.lifecycle', 'task.delivery', 'opscore.state'):
-            raise ValueError("must be one of enum values ('agent.lifecycle', 'task.delivery', 'opscore.state')")
+        if value not in ('agent.lifecycle', 'task.delivery', 'task.cancel', 'opscore.state'):
+            raise ValueError("must be one of enum values ('agent.lifecycle', 'task.delivery', 'task.cancel', 'opscore.state')")
         return value
 
     model_config = ConfigDict(populate_by_name=True, validate_assignment=True, protected_namespaces=())
@@ -132,6 +133,7 @@ class WebhookDelivery(BaseModel):
             "status": obj.get("status"),
             "attempts": obj.get("attempts"),
             "next_attempt_at": obj.get("nextAttemptAt"),
+            "waiting_for_slot": obj.get("waitingForSlot"),
             "last_status_code": obj.get("lastStatusCode"),
             "last_error": obj.get("lastError"),
             "last_latency_ms": obj.get("lastLatencyMs"),

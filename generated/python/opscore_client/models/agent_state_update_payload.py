@@ -31,7 +31,7 @@ class AgentStateUpdatePayload(BaseModel):
     A state report for one agent, exactly Ops-Core's `AgentStateUpdatePayload`. `agentId` must equal the agent id in the path (else Ops-Core answers 400).
     """
     agent_id: StrictStr = Field(..., alias="agentId", description="The agent whose state changed.")
-    state: StrictStr = Field(..., description="The new state. Not an enum on Ops-Core's side; values in use are `idle`, `active`, `finished`, `error` and `initializing`. Ops-Core dispatches work only to an agent whose state is exactly `idle`.")
+    state: StrictStr = Field(..., description="The new state. Not an enum on Ops-Core's side; values in use are `idle`, `active`, `finished`, `error` and `initializing`. Ops-Core dispatches work only to an agent whose state is exactly `idle`. AgentKit and its SDK also send `canceled` for a task that stopped because it was canceled: a state of its own, so that Ops-Core does not take it for an `error` (a failure it might retry); `idle` follows once the agent has nothing else to run.")
     timestamp: constr(strict=True) = Field(..., description="An ISO 8601 date and time as pydantic's `datetime` parses it. The offset may be omitted (Ops-Core then treats it as naive); AgentKit always sends UTC with `Z`.")
     details: Optional[Dict[str, Any]] = Field(None, description="Task results or error information.")
     __properties: ClassVar[List[str]] = ["agentId", "state", "timestamp", "details"]

@@ -1,18 +1,25 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
 import { agentkitSpec } from '@agentkit/client';
+import type { TaskCancelNotice } from '@agentkit/client';
 import type { TaskEnvelope } from './types.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is `module.exports`, typed as the module.
 const addFormats = formatsModule as unknown as typeof formatsModule.default;
 
-export interface EnvelopeIssue {
+export interface BodyIssue {
   /** Where in the request, e.g. `/body/taskId`. */
   path: string;
   message: string;
 }
 
-export type EnvelopeCheck = { ok: true; envelope: TaskEnvelope } | { ok: false; issues: EnvelopeIssue[] };
+export type BodyCheck<T> = { ok: true; body: T } | { ok: false; issues: BodyIssue[] };
+
+/** The bodies of the spec's webhooks to agents, by webhook name. */
+interface WebhookBodies {
+  taskDelivery: TaskEnvelope;
+  taskCancel: TaskCancelNotice;
+}
 
 /** Rewrites OpenAPI component references into `$defs` references of one JSON Schema. */
 function toDefs(node: unknown): unknown {
@@ -27,26 +34,27 @@ function toDefs(node: unknown): unknown {
   return node;
 }
 
-function issue(error: ErrorObject): EnvelopeIssue {
+function issue(error: ErrorObject): BodyIssue {
   const missing = error.keyword === 'required' ? `/${String(error.params.missingProperty)}` : '';
   return { path: `/body${error.instancePath}${missing}`, message: error.message ?? 'is invalid' };
 }
 
 /**
- * Validates task deliveries against the request body of the spec's `taskDelivery` webhook
- * (the bundled spec that @agentkit/client ships), with JSON Schema 2020-12 as OpenAPI 3.1 uses it.
+ * Validates the bodies of the webhooks AgentKit sends agents (a task delivery, a cancel notice)
+ * against the spec's `webhooks` (the bundled spec that @agentkit/client ships), with JSON Schema
+ * 2020-12 as OpenAPI 3.1 uses it.
  */
-export function createEnvelopeValidator(): (body: unknown) => EnvelopeCheck {
+export function createWebhookValidator<K extends keyof WebhookBodies>(webhook: K): (body: unknown) => BodyCheck<WebhookBodies[K]> {
   const spec = agentkitSpec as unknown as {
-    webhooks: { taskDelivery: { post: { requestBody: { content: { 'application/json': { schema: unknown } } } } } };
+    webhooks: Record<K, { post: { requestBody: { content: { 'application/json': { schema: unknown } } } } }>;
     components: { schemas: Record<string, unknown> };
   };
-  const bodySchema = spec.webhooks.taskDelivery.post.requestBody.content['application/json'].schema;
+  const bodySchema = spec.webhooks[webhook].post.requestBody.content['application/json'].schema;
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   addFormats(ajv);
-  const validate = ajv.compile<TaskEnvelope>({
+  const validate = ajv.compile<WebhookBodies[K]>({
     ...(toDefs(bodySchema) as object),
     $defs: toDefs(spec.components.schemas) as Record<string, unknown>,
   });
-  return (body) => (validate(body) ? { ok: true, envelope: body } : { ok: false, issues: (validate.errors ?? []).map(issue) });
+  return (body) => (validate(body) ? { ok: true, body } : { ok: false, issues: (validate.errors ?? []).map(issue) });
 }
