@@ -5,7 +5,7 @@
  * issue 5 and writes bench/results.json.
  *
  * Environment: BENCH_DURATION_S (10), BENCH_WARMUP_S (3), BENCH_CONNECTIONS (32),
- * BENCH_SCENARIOS (comma list of baselines, dispatch, register, list-agents, e2e,
+ * BENCH_SCENARIOS (comma list of baselines, dispatch, dispatch-capped, register, list-agents, e2e,
  * webhook-latency, memory, dispatch-pg; default all), BENCH_OUT (default bench/results.json
  * for a full run, bench/results.partial.json otherwise), BENCH_PROFILE=1 (AgentKit children
  * run with --cpu-prof into bench/profiles/<scenario>/, summarised in the output),
@@ -22,7 +22,7 @@ import { machineInfo } from './lib/machine.js';
 import { ROOT } from './lib/proc.js';
 import { type ProfileSummary, summarizeDir } from './lib/profile.js';
 import { baselines } from './scenarios/baselines.js';
-import { dispatch } from './scenarios/dispatch.js';
+import { dispatch, dispatchCapped } from './scenarios/dispatch.js';
 import { dispatchPg } from './scenarios/dispatch-pg.js';
 import { e2e } from './scenarios/e2e.js';
 import { listAgents } from './scenarios/list-agents.js';
@@ -35,6 +35,7 @@ import { checkTargets } from './targets.js';
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult[]>> = {
   baselines,
   dispatch,
+  'dispatch-capped': dispatchCapped,
   register,
   'list-agents': listAgents,
   e2e,
@@ -102,6 +103,7 @@ const ratio = (a: string, b: string) => {
 const ratios = {
   'dispatch / baseline-express': ratio('dispatch', 'baseline-express'),
   'dispatch / baseline-node': ratio('dispatch', 'baseline-node'),
+  'dispatch-capped / dispatch': ratio('dispatch-capped', 'dispatch'),
   'register / baseline-express': ratio('register', 'baseline-express'),
   'baseline-express / baseline-node': ratio('baseline-express', 'baseline-node'),
   'dispatch-pg-1 / baseline-express': ratio('dispatch-pg-1', 'baseline-express'),

@@ -3,7 +3,9 @@
  *
  * Environment: AGENTKIT_URL, AGENTKIT_API_KEY, OPSCORE_API_URL, OPSCORE_API_KEY (required);
  * AGENT_PORT (default 0: any free port), AGENT_HOST (default 127.0.0.1), AGENT_ID (optional:
- * AgentKit assigns one), AGENT_PUBLIC_URL (optional: the URL AgentKit reaches it at).
+ * AgentKit assigns one), AGENT_PUBLIC_URL (optional: the URL AgentKit reaches it at),
+ * AGENT_CONCURRENCY (tasks at once, default 1), AGENT_HEARTBEAT_INTERVAL_S (default 10; `none`
+ * for no heartbeats).
  *
  * Handlers:
  * - `echo` returns its parameters.
@@ -28,6 +30,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+const heartbeat = process.env.AGENT_HEARTBEAT_INTERVAL_S;
+
 const agent = createAgent({
   agentId: process.env.AGENT_ID || undefined,
   name: 'echo-agent',
@@ -36,6 +40,8 @@ const agent = createAgent({
   port: Number(process.env.AGENT_PORT ?? 0),
   host: process.env.AGENT_HOST ?? '127.0.0.1',
   publicUrl: process.env.AGENT_PUBLIC_URL || undefined,
+  concurrency: Number(process.env.AGENT_CONCURRENCY || 1),
+  heartbeatIntervalSeconds: heartbeat === 'none' ? null : heartbeat ? Number(heartbeat) : undefined,
   handlers: {
     echo: (parameters) => parameters,
     sleep: async (parameters, context: TaskContext) => {

@@ -102,11 +102,11 @@ export async function getJson(url: string, headers: Record<string, string> = AUT
 }
 
 /** Registers agents whose contactEndpoint is `endpoint` (or `endpoint(i)`); returns their ids. */
-export async function registerAgents(baseUrl: string, endpoint: string | ((i: number) => string), n: number, prefix = 'bench-agent'): Promise<string[]> {
+export async function registerAgents(baseUrl: string, endpoint: string | ((i: number) => string), n: number, prefix = 'bench-agent', terms: { maxConcurrentTasks?: number } = {}): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const agentId = `${prefix}-${i}`;
-    const { status } = await postJson(`${baseUrl}/v1/agents`, { agentId, agentName: agentId, version: '1.0.0', capabilities: ['echo'], contactEndpoint: typeof endpoint === 'string' ? endpoint : endpoint(i) });
+    const { status } = await postJson(`${baseUrl}/v1/agents`, { agentId, agentName: agentId, version: '1.0.0', capabilities: ['echo'], contactEndpoint: typeof endpoint === 'string' ? endpoint : endpoint(i), ...terms });
     if (status !== 200 && status !== 201) throw new Error(`registering ${agentId}: HTTP ${status}`);
     ids.push(agentId);
   }

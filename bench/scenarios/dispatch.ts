@@ -12,6 +12,12 @@ export interface DispatchOptions {
   database: string;
   /** AgentKit processes sharing the database; the load is split evenly over them. */
   processes: number;
+  /**
+   * The agents' maxConcurrentTasks. The sink never reports an outcome, so beyond the first few
+   * every delivery waits for a slot: what capacity costs a dispatch, and whether the worker's
+   * claims stay cheap with the outbox full of waiting rows. Default: no limit.
+   */
+  maxConcurrentTasks?: number;
 }
 
 /** Sums loads run side by side: rps and counts add up; p50 is their mean, p99 the worst. */
@@ -52,7 +58,8 @@ export async function runDispatch(ctx: BenchContext, options: DispatchOptions): 
         }),
       );
     }
-    const ids = await registerAgents(nodes[0]!.url, await sinkEndpoints(sink.url), AGENTS);
+    const terms = options.maxConcurrentTasks === undefined ? {} : { maxConcurrentTasks: options.maxConcurrentTasks };
+    const ids = await registerAgents(nodes[0]!.url, await sinkEndpoints(sink.url), AGENTS, 'bench-agent', terms);
     const shape = (url: string) => ({
       url,
       headers: AUTH,
@@ -65,7 +72,8 @@ export async function runDispatch(ctx: BenchContext, options: DispatchOptions): 
     const cpuBefore = nodes.map((n) => cpuMsOf(n.pid));
     const r = nodes.length === 1 ? await warmAndLoad(shape(nodes[0]!.url), 0) : combine(await Promise.all(nodes.map((n) => load(shape(n.url)))));
     const backlog = await outboxDepth(nodes[0]!.url);
-    const drainS = await waitDrained(nodes[0]!.url, 120_000);
+    // Waiting deliveries stay pending until a slot frees, which never happens here.
+    const drainS = options.maxConcurrentTasks === undefined ? await waitDrained(nodes[0]!.url, 120_000) : null;
     const cpuMs = nodes.reduce((a, n, i) => a + cpuMsOf(n.pid) - cpuBefore[i]!, 0);
     ctx.log(`${options.name}: ${r.rps} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, AgentKit CPU ${round(cpuMs / Math.max(1, r.requests), 3)} ms/task, backlog ${backlog}, drained in ${drainS} s`);
     return [
@@ -89,4 +97,9 @@ export async function runDispatch(ctx: BenchContext, options: DispatchOptions): 
 /** `dispatch`: one AgentKit process on SQLite. */
 export function dispatch(ctx: BenchContext): Promise<ScenarioResult[]> {
   return runDispatch(ctx, { name: 'dispatch', database: dbPath(ctx.tmpDir, 'dispatch'), processes: 1 });
+}
+
+/** `dispatch-capped`: as `dispatch`, to agents with maxConcurrentTasks 4 that never finish, so nearly every delivery waits for a slot. */
+export function dispatchCapped(ctx: BenchContext): Promise<ScenarioResult[]> {
+  return runDispatch(ctx, { name: 'dispatch-capped', database: dbPath(ctx.tmpDir, 'dispatch-capped'), processes: 1, maxConcurrentTasks: 4 });
 }

@@ -51,3 +51,15 @@ export const LAST_SEEN_RESOLUTION_MS = 1000;
 export function lastSeenStaleBefore(now: string): string {
   return new Date(Date.parse(now) - LAST_SEEN_RESOLUTION_MS).toISOString();
 }
+
+/**
+ * Whether a new registration of `agent` means it restarted and lost the tasks it had. An agent
+ * that declared heartbeats runs our SDK (or works like it): it registers when its process starts,
+ * so it registering again is a new process, which knows none of its tasks; they end at once
+ * rather than at their heartbeat timeout (which would report `error` after the new process said
+ * `idle`). An agent without heartbeats may register again while it works (and reports to Ops-Core
+ * itself): its tasks are left alone.
+ */
+export function restartLosesTasks(agent: Pick<AgentRecord, 'heartbeatIntervalSeconds'>): boolean {
+  return agent.heartbeatIntervalSeconds !== null;
+}

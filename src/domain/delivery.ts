@@ -64,11 +64,12 @@ export type AttemptOutcome =
 export type EndReport = (task: TaskRecord) => NewDelivery | null;
 
 /**
- * Whether a delivery may be sent again by hand. A pending one is still being worked; one that
- * brought a task that has ended would run the task twice (dispatch it anew instead).
+ * Whether a delivery may be sent again by hand. A pending one is still being worked; a task
+ * delivery whose task has ended would run the task twice (dispatch it anew instead). Reports to
+ * Ops-Core and cancel notices only repeat what is already true, so they may always go again.
  */
-export function decideRedelivery(delivery: Pick<DeliveryRecord, 'status'>, task: Pick<TaskRecord, 'status'> | null): { ok: true } | { ok: false; reason: string } {
+export function decideRedelivery(delivery: Pick<DeliveryRecord, 'status' | 'kind'>, task: Pick<TaskRecord, 'status'> | null): { ok: true } | { ok: false; reason: string } {
   if (delivery.status === 'pending') return { ok: false, reason: 'The delivery is still pending; it will be attempted again by itself' };
-  if (task && hasEnded(task)) return { ok: false, reason: `The task already ended (${task.status}); dispatch it again instead` };
+  if (delivery.kind === 'task.delivery' && task && hasEnded(task)) return { ok: false, reason: `The task already ended (${task.status}); dispatch it again instead` };
   return { ok: true };
 }

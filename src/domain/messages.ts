@@ -32,6 +32,9 @@ export function lifecyclePayload(eventType: 'REGISTER' | 'DEREGISTER', agent: Ag
   };
 }
 
+/** The order key of an agent's lifecycle webhooks: they go out one by one, in the order queued. */
+export const lifecycleOrderKey = (agentId: string): string => `lifecycle:${agentId}`;
+
 /** A REGISTER/DEREGISTER webhook, ordered per agent; null without a webhook URL. */
 export function lifecycleDelivery(
   targets: OpsCoreTargets,
@@ -48,7 +51,7 @@ export function lifecycleDelivery(
     taskId: null,
     targetUrl: targets.webhookUrl,
     payload: JSON.stringify(lifecyclePayload(eventType, agent)),
-    orderKey: `lifecycle:${agent.agentId}`,
+    orderKey: lifecycleOrderKey(agent.agentId),
     nextAttemptAt: now.getTime(),
     expiresAt: null,
     createdAt: now.toISOString(),
@@ -152,3 +155,15 @@ export function taskEndReport(targets: OpsCoreTargets, task: TaskRecord): NewDel
 
 /** The one way the report to Ops-Core of a task that ended without its agent's word is built, wherever it ended. */
 export const endReport = (targets: OpsCoreTargets): EndReport => (task) => taskEndReport(targets, task);
+
+/**
+ * The report of a task that ended because its agent restarted: queued with the registration, in
+ * the agent's lifecycle order, so that Ops-Core hears it before the REGISTER (and so before the
+ * new process reports `idle`).
+ */
+export const restartReport =
+  (targets: OpsCoreTargets): EndReport =>
+  (task) => {
+    const report = taskEndReport(targets, task);
+    return report && { ...report, orderKey: lifecycleOrderKey(task.agentId) };
+  };

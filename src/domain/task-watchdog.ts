@@ -34,6 +34,8 @@ interface Rule {
  * - past its deadline by more than the grace, with no outcome: failed with `noOutcome`;
  * - its agent declared heartbeats and has been silent about it for the task's heartbeat timeout:
  *   failed with `heartbeatTimeout`, deadline or not;
+ * - still waiting for a slot of its agent (maxConcurrentTasks) when its deadline passes: failed
+ *   with `notDeliveredInTime`, as a delivery that never got through;
  * - canceling, and the agent did not confirm within the cancel grace: canceled by AgentKit.
  * Ops-Core hears each. The service runs the rules on a timer; on PostgreSQL every replica does,
  * and each task is ended by one (the store skips rows another transaction holds), so a replica
@@ -56,6 +58,10 @@ export class TaskWatchdog {
       {
         rule: (now) => ({ overdue: 'heartbeat', before: now.getTime(), end: (t) => failed(t, taskErrors.heartbeatTimeout(), now.toISOString()), report }),
         says: 'tasks ended failed: their agent sent no heartbeat for too long; error reported to Ops-Core',
+      },
+      {
+        rule: (now) => ({ overdue: 'waiting', before: now.getTime(), end: (t) => failed(t, taskErrors.notDeliveredInTime(t.agentId), now.toISOString()), report }),
+        says: 'tasks ended failed: their deadline passed while they waited for a slot of their agent; error reported to Ops-Core',
       },
       {
         rule: (now) => ({ overdue: 'cancel', before: now.getTime(), end: (t) => canceled(t, now.toISOString()), report }),

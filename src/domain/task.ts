@@ -82,6 +82,8 @@ export const taskErrors = {
   }),
   /** The agent took the task and reported no outcome by its deadline (plus the grace). */
   noOutcome: (): TaskError => ({ code: 'timeout', message: 'The agent reported no outcome before the task deadline (it may have stopped)' }),
+  /** The agent registered again (it restarted), so the process that had the task is gone. */
+  agentRestarted: (agentId: string): TaskError => ({ code: 'agent_restarted', message: `Agent ${agentId} registered again (it restarted) while it had the task` }),
   /** The agent declared heartbeats and went silent about the task for too long. */
   heartbeatTimeout: (): TaskError => ({ code: 'heartbeat_timeout', message: 'The agent sent no heartbeat for the task for too long (it may have stopped)' }),
 };
@@ -162,6 +164,18 @@ export function delivered(task: TaskRecord, now: string): TaskRecord | null {
  */
 export function undelivered(task: TaskRecord, error: TaskError, now: string): TaskRecord | null {
   return includes(NOT_TAKEN, task.status) ? failed(task, error, now) : null;
+}
+
+/** Statuses of a task its agent has now: taken, or asked to stop. */
+export const WITH_AGENT = [...TAKEN, ...CANCELING] as const satisfies readonly TaskStatus[];
+
+/**
+ * The task, once its agent restarted without it (see the domain's restartLosesTasks): failed with
+ * `agentRestarted`, or canceled if a cancel was under way. Null: it is not with the agent.
+ */
+export function orphaned(task: TaskRecord, now: string): TaskRecord | null {
+  if (task.status === 'canceling') return canceled(task, now);
+  return includes(TAKEN, task.status) ? failed(task, taskErrors.agentRestarted(task.agentId), now) : null;
 }
 
 /** Whether the change from `before` to `next` gives the task's slot of its agent back (the agent's next waiting task takes it). */

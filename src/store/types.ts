@@ -27,6 +27,8 @@ export interface RegisterInput {
   rotateSecret: boolean;
   /** The REGISTER notification, or null when no webhook URL is configured. */
   notification: NewDelivery | null;
+  /** What each task that ends because its agent restarted reports (queued before the REGISTER). */
+  restartReport: EndReport;
   now: string;
 }
 
@@ -35,6 +37,8 @@ export interface RegisterResult {
   created: boolean;
   /** Set when a secret was issued by this call (new agent or rotation). */
   issuedSecret: string | null;
+  /** Tasks the agent had that ended because it restarted (see the domain's restartLosesTasks). */
+  endedTasks: TaskRecord[];
 }
 
 export interface DeregisterInput {
@@ -108,11 +112,13 @@ export type CancelResult =
 
 /**
  * Which tasks a watchdog rule ends: taken tasks past their `deadline` (before `before`), taken
- * tasks whose heartbeat was due before `before`, or canceling tasks whose agent did not confirm
- * before `before`. `end` is the rule's transition (the domain's `failed` or `canceled`).
+ * tasks whose heartbeat was due before `before`, canceling tasks whose agent did not confirm
+ * before `before`, or tasks waiting for a slot of their agent past their deadline (`waiting`:
+ * their delivery ends failed with them). `end` is the rule's transition (the domain's `failed`
+ * or `canceled`).
  */
 export interface ExpiryRule {
-  overdue: 'deadline' | 'heartbeat' | 'cancel';
+  overdue: 'deadline' | 'heartbeat' | 'cancel' | 'waiting';
   /** Epoch ms. */
   before: number;
   end: (task: TaskRecord) => TaskRecord;

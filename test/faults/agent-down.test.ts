@@ -59,6 +59,9 @@ describe('fault: the agent is down while tasks are dispatched', () => {
             OPSCORE_API_KEY: OPSCORE_KEY,
             AGENT_PORT: String(agentPort),
             AGENT_ID,
+            // Room for every task at once: this checks each task's own budget, which for a task
+            // waiting for a slot would start only when it got one (see test/task-control).
+            AGENT_CONCURRENCY: String(DOWN_TASKS),
             LOG_LEVEL: 'warn',
           },
           agentPort,

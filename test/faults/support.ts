@@ -208,7 +208,7 @@ export function statesByTask(snapshot: ReceivedSnapshot): Map<string, TaskStateR
   return byTask;
 }
 
-export const isTerminal = (s: StateRecord) => s.state === 'finished' || s.state === 'error';
+export const isTerminal = (s: StateRecord) => s.state === 'finished' || s.state === 'error' || s.state === 'canceled';
 
 /** Handlers of the suite's SDK agents: `echo` returns its parameters, `fail` throws. */
 export const handlers = {

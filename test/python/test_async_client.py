@@ -15,7 +15,7 @@ from typing import Awaitable, Callable, List, TypeVar
 import pytest
 
 import agentkit_client_async
-from agentkit_client_async import AgentList, AgentsApi, DispatchRequest, Task, TaskStatus, TasksApi
+from agentkit_client_async import AgentList, AgentsApi, CancelRequest, DispatchRequest, Task, TaskStatus, TasksApi
 from agentkit_client_async.exceptions import ApiTypeError, UnauthorizedException
 
 AGENT_ID = "7b0c2f4e-4d7a-4c59-9a43-1b0f3c2d9e11"
@@ -51,6 +51,14 @@ def test_when_a_task_is_read_then_the_awaited_call_returns_it_finished(agentkit_
     assert isinstance(task, Task)
     assert task.status is TaskStatus.FINISHED
     assert task.result == {"message": "hello"}
+
+
+def test_when_a_task_is_canceled_then_the_awaited_call_returns_it_canceled(agentkit_mock_url):
+    task = run(agentkit_mock_url, lambda client: TasksApi(client).cancel_task(TASK_ID, CancelRequest(reason="The workflow was aborted")))
+
+    assert isinstance(task, Task)
+    assert task.status is TaskStatus.CANCELED
+    assert task.cancel_reason == "The workflow was aborted"
 
 
 def test_when_agents_are_listed_then_the_awaited_call_returns_a_typed_page_and_http_info(agentkit_mock_url):

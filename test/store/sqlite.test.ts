@@ -34,7 +34,7 @@ describe('SQLite store at start', () => {
     const h = await sqliteHarness();
     try {
       const first = await h.open();
-      await first.registerAgent({
+      await first.registerAgent({ restartReport: () => null,
         agent: { agentId: 'a1', agentName: 'n', version: '1', capabilities: [], contactEndpoint: 'http://127.0.0.1:9/', metadata: {} },
         candidateSecret: 's',
         rotateSecret: false,
@@ -58,6 +58,7 @@ describe('SQLite query plans', () => {
     ['deadline', 'tasks_open_by_deadline', '2026-01-01T00:00:00.000Z'],
     ['heartbeat', 'tasks_heartbeat_due', 1_900_000_000_000],
     ['cancel', 'tasks_cancel_due', 1_900_000_000_000],
+    ['waiting', 'deliveries_held_expiry', 1_900_000_000_000],
   ] as const)('when the watchdog sweeps by %s, then it reads only the tasks that rule watches (%s), not every delivered task', (rule, index, before) => {
     const db = new Database(':memory:');
     for (const m of sqliteMigrations) db.exec(m.sql);

@@ -104,7 +104,7 @@ function taskDelivery(task: TaskRecord, at = T0): NewDelivery {
     payload: JSON.stringify({ taskId: task.taskId, agentId: task.agentId, task_name: task.taskName }),
     orderKey: null,
     nextAttemptAt: at,
-    expiresAt: null,
+    expiresAt: task.deadline === null ? null : Date.parse(task.deadline),
     createdAt: iso(at),
   };
 }
@@ -138,6 +138,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         candidateSecret: `whsec_${agentId}_${now}`,
         rotateSecret: false,
         notification: notify ? lifecycle(agentId, 'REGISTER') : null,
+        restartReport: (t) => ({ ...stateReport(t), orderKey: `lifecycle:${t.agentId}` }),
         now,
       });
     }
@@ -174,7 +175,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
     describe('registerAgent', () => {
       it('when the agent is new, then it is stored with a fresh secret and its REGISTER is queued', async () => {
         const note = lifecycle('a1', 'REGISTER');
-        const res = await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 'whsec_first', rotateSecret: false, notification: note, now: iso(T0) });
+        const res = await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 'whsec_first', rotateSecret: false, notification: note, now: iso(T0) });
         expect(res.created).toBe(true);
         expect(res.issuedSecret).toBe('whsec_first');
         expect(res.agent).toEqual({ ...agentDetails('a1'), heartbeatIntervalSeconds: null, maxConcurrentTasks: null, activeTasks: 0, lastSeenAt: iso(T0), registeredAt: iso(T0), updatedAt: iso(T0) });
@@ -188,7 +189,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when the agent registers again, then it is updated, keeps its secret and first registration time, and notifies again', async () => {
         await register('a1');
         const later = iso(T0 + 5000);
-        const res = await store.registerAgent({
+        const res = await store.registerAgent({ restartReport: () => null,
           agent: agentDetails('a1', { version: '2.0.0', capabilities: ['other'], contactEndpoint: 'http://127.0.0.1:9/new' }),
           candidateSecret: 'whsec_unused',
           rotateSecret: false,
@@ -207,7 +208,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
 
       it('when the secret is rotated, then the new secret is issued and used', async () => {
         await register('a1');
-        const res = await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 'whsec_rotated', rotateSecret: true, notification: null, now: iso(T0 + 1) });
+        const res = await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 'whsec_rotated', rotateSecret: true, notification: null, now: iso(T0 + 1) });
         expect(res.issuedSecret).toBe('whsec_rotated');
         expect((await store.getAgentContact('a1'))?.signingSecret).toBe('whsec_rotated');
       });
@@ -304,7 +305,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when the agent registers again after leaving, then it is a new agent with a new secret', async () => {
         await register('a1');
         await store.deregisterAgent({ agentId: 'a1', notification: () => null, endReport: () => null, now: iso(T0 + 1) });
-        const again = await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 'whsec_second', rotateSecret: false, notification: null, now: iso(T0 + 2) });
+        const again = await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 'whsec_second', rotateSecret: false, notification: null, now: iso(T0 + 2) });
         expect(again).toMatchObject({ created: true, issuedSecret: 'whsec_second', agent: { registeredAt: iso(T0 + 2) } });
       });
     });
@@ -431,7 +432,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
     describe('claimDeliveries', () => {
       it('when an order key has several pending deliveries, then only its lowest one is claimable until it ends', async () => {
         const first = lifecycle('a1', 'REGISTER');
-        await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: first, now: iso(T0) });
+        await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: first, now: iso(T0) });
         const second = lifecycle('a1', 'DEREGISTER');
         await store.deregisterAgent({ agentId: 'a1', notification: () => second, endReport: () => null, now: iso(T0) });
         await register('a2', {}, false);
@@ -449,8 +450,8 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when the lowest of an order key waits for a retry, then the later ones wait too', async () => {
         const r1 = lifecycle('a1', 'REGISTER');
         const r2 = lifecycle('a1', 'REGISTER');
-        await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r1, now: iso(T0) });
-        await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
+        await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r1, now: iso(T0) });
+        await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
         await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
         await store.recordAttempt(r1.deliveryId, 'A', attemptAt(T0, 503, 'HTTP 503'), { outcome: 'retry', nextAttemptAt: T0 + 1000 }, noReport);
         expect(await store.claimDeliveries(T0 + 500, 10, 'A', T0 + LEASE)).toEqual([]);
@@ -461,7 +462,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when the lowest of an order key failed for good, then the next one is claimable', async () => {
         await register('a1');
         const r2 = lifecycle('a1', 'REGISTER');
-        await store.registerAgent({ agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
+        await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
         const [first] = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
         await store.recordAttempt(first!.deliveryId, 'A', attemptAt(T0, 410, 'HTTP 410'), { outcome: 'failed' }, noReport);
         expect((await store.claimDeliveries(T0, 10, 'A', T0 + LEASE)).map((d) => d.deliveryId)).toEqual([r2.deliveryId]);
@@ -730,6 +731,8 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect((await allDeliveries()).map((d) => d.waitingForSlot)).toEqual([false, false, true, true]);
         expect(await deliverDue(T0)).toEqual([tasks[0]!.taskId, tasks[1]!.taskId]);
         expect(await deliverDue(T0 + 10)).toEqual([]);
+        // What waits for a slot is never due: the worker does not wake for it.
+        expect(await store.nextDueAt(T0 + 10)).toBeNull();
 
         await report(tasks[0]!.taskId, 'finished', T0 + 20);
         expect(await deliverDue(T0 + 20)).toEqual([tasks[2]!.taskId]);
@@ -749,6 +752,22 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await report(first.taskId, 'finished', T0 + 3);
         expect(await deliverDue(T0 + 4)).toEqual([next.taskId]);
         expect((await allDeliveries()).find((d) => d.taskId === waiting.taskId)).toMatchObject({ status: 'canceled', waitingForSlot: false });
+      });
+
+      it('when the deadline of a task waiting for a slot passes, then the waiting rule fails it and its delivery, and it never goes out', async () => {
+        await register('a1', { maxConcurrentTasks: 1 }, false);
+        const first = (await dispatch('a1')).task;
+        const waiting = (await dispatch('a1', null, 'h', { deadline: iso(T0 + 1000) })).task;
+        const later = (await dispatch('a1', null, 'h', { deadline: iso(T0 + 60_000) })).task;
+        const rule = (before: number): ExpiryRule => ({ overdue: 'waiting', before, end: (t) => failed(t, taskErrors.notDeliveredInTime(t.agentId), iso(before)), report: (t) => stateReport(t) });
+        // The delivery's expiresAt is the deadline (what the domain's taskDelivery sets).
+        expect(await store.expireTasks(rule(T0 + 999), 10)).toEqual([]);
+        expect((await store.expireTasks(rule(T0 + 1001), 10)).map((t) => t.taskId)).toEqual([waiting.taskId]);
+        expect(await store.getTask(waiting.taskId)).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
+        expect((await allDeliveries()).find((d) => d.taskId === waiting.taskId)).toMatchObject({ status: 'failed', waitingForSlot: false });
+        await deliverDue(T0 + 1002);
+        await report(first.taskId, 'finished', T0 + 1003);
+        expect(await deliverDue(T0 + 1004)).toEqual([later.taskId]);
       });
 
       it('when an agent has no limit, then none of its tasks waits and none holds a slot', async () => {
@@ -795,6 +814,31 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect((await store.expireTasks(rule(T0 + 5001), 10)).map((t) => t.taskId)).toEqual([task.taskId]);
         expect(await store.getTask(task.taskId)).toMatchObject({ status: 'failed', error: { code: 'heartbeat_timeout' }, heartbeatDueAt: null });
         expect((await store.outboxDepth())['opscore.state']).toBe(1);
+      });
+
+      it('when an agent that declared heartbeats registers again, then the tasks it had end at once (agent_restarted, canceled if canceling), reported before its REGISTER', async () => {
+        await register('a1', { heartbeatIntervalSeconds: 5 }, false);
+        const delivered = (await dispatch('a1')).task;
+        const canceling = (await dispatch('a1')).task;
+        const running = (await dispatch('a1')).task;
+        await deliverDue(T0);
+        const queued = (await dispatch('a1')).task;
+        await store.reportTask({ taskId: running.taskId, report: { status: 'running' }, hasResult: false, now: iso(T0 + 1) });
+        await store.cancelTask({ taskId: canceling.taskId, reason: null, now: iso(T0 + 1), graceMs: 1000, notice: (t, e) => cancelNotice(t, e, new Date(T0 + 1)) });
+        const again = await register('a1', { heartbeatIntervalSeconds: 5 }, true, iso(T0 + 2));
+        expect(again.endedTasks.map((t) => [t.taskId, t.status]).sort()).toEqual([[delivered.taskId, 'failed'], [canceling.taskId, 'canceled'], [running.taskId, 'failed']].sort());
+        expect((await store.getTask(delivered.taskId))?.error?.code).toBe('agent_restarted');
+        expect((await store.getTask(queued.taskId))?.status).toBe('queued');
+        const lifecycleOrder = (await allDeliveries()).filter((d) => d.orderKey === 'lifecycle:a1').map((d) => d.kind);
+        expect(lifecycleOrder).toEqual(['opscore.state', 'opscore.state', 'opscore.state', 'agent.lifecycle']);
+      });
+
+      it('when an agent without heartbeats registers again, then its delivered tasks are left alone', async () => {
+        await register('a1', {}, false);
+        const { task } = await dispatch('a1');
+        await deliverDue(T0);
+        expect((await register('a1', {}, false, iso(T0 + 1))).endedTasks).toEqual([]);
+        expect((await store.getTask(task.taskId))?.status).toBe('delivered');
       });
 
       it('when an agent declared no heartbeats, then its tasks are never due for one', async () => {

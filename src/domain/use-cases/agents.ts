@@ -4,7 +4,7 @@ import type { AgentHostAllowlist } from '../agent-hosts.js';
 import type { Clock } from '../clock.js';
 import { invalid, notFound } from '../errors.js';
 import { newAgentId, newSigningSecret } from '../ids.js';
-import { endReport, lifecycleDelivery, type OpsCoreTargets } from '../messages.js';
+import { endReport, lifecycleDelivery, restartReport, type OpsCoreTargets } from '../messages.js';
 
 export interface AgentUseCaseDeps {
   store: Store;
@@ -43,9 +43,11 @@ export class AgentUseCases {
       candidateSecret: newSigningSecret(),
       rotateSecret: req.rotateSigningSecret ?? false,
       notification,
+      restartReport: restartReport(this.deps.targets),
       now: now.toISOString(),
     });
-    if (notification) this.deps.queued(notification.targetUrl);
+    if (result.endedTasks.length > 0) this.deps.queued();
+    else if (notification) this.deps.queued(notification.targetUrl);
     return { ...result, registerDeliveryId: notification?.deliveryId ?? null };
   }
 

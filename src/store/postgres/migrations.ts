@@ -124,6 +124,7 @@ export const postgresMigrations: ReadonlyArray<{ version: number; sql: string }>
       CREATE INDEX tasks_heartbeat_due ON tasks(heartbeat_due_at) WHERE status IN ('delivered', 'running') AND heartbeat_due_at IS NOT NULL;
       CREATE INDEX tasks_cancel_due ON tasks(cancel_due_at) WHERE status = 'canceling';
       CREATE INDEX deliveries_held ON deliveries(agent_id, seq) WHERE held = 1 AND status = 'pending';
+      CREATE INDEX deliveries_held_expiry ON deliveries(expires_at) WHERE held = 1 AND status = 'pending' AND expires_at IS NOT NULL;
     `,
   },
 ];

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { admit, lastSeenStaleBefore, type AgentRecord } from '../../domain/agent.js';
+import { admit, lastSeenStaleBefore, restartLosesTasks, type AgentRecord } from '../../domain/agent.js';
 import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type EndReport, type NewDelivery } from '../../domain/delivery.js';
-import { CANCELING, decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, failed, freesSlot, heartbeatTimeoutMs, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskRecord, type TaskStatus } from '../../domain/task.js';
+import { CANCELING, decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, failed, freesSlot, heartbeatTimeoutMs, NOT_TAKEN, orphaned, TAKEN, taskErrors, undelivered, WITH_AGENT, type TaskRecord, type TaskStatus } from '../../domain/task.js';
 import { cursorSeq } from '../cursor.js';
 import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
 import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
@@ -111,7 +111,13 @@ const EXPIRY_SQL: Record<ExpiryRule['overdue'], string> = {
   heartbeat: `SELECT * FROM tasks WHERE status IN ${sqlList(TAKEN)} AND heartbeat_due_at IS NOT NULL AND heartbeat_due_at < $1
     ORDER BY heartbeat_due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
   cancel: `SELECT * FROM tasks WHERE status IN ${sqlList(CANCELING)} AND cancel_due_at < $1 ORDER BY cancel_due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+  waiting: `SELECT t.* FROM tasks t WHERE t.status IN ${sqlList(NOT_TAKEN)} AND t.task_id IN (
+      SELECT d.task_id FROM deliveries d WHERE d.held = 1 AND d.status = 'pending' AND d.expires_at IS NOT NULL AND d.expires_at < $1 ORDER BY d.expires_at LIMIT $2)
+    FOR UPDATE OF t SKIP LOCKED`,
 };
+
+/** The last error of a task delivery whose task's deadline passed while it waited for a slot. */
+const WAITED_PAST_DEADLINE = 'The task deadline passed while it waited for a slot of its agent';
 
 const ph = (n: number) => `$${n}`;
 const marks = (n: number, from = 1) => Array.from({ length: n }, (_, i) => ph(from + i)).join(', ');
@@ -216,9 +222,7 @@ export class PostgresStore implements Store {
   async registerAgent(input: RegisterInput): Promise<RegisterResult> {
     return this.#tx(async (c): Promise<RegisterResult> => {
       const a = input.agent;
-      let existing = await one<{ seq: number; signing_secret: string }>(
-        c, 'SELECT seq, signing_secret FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [a.agentId],
-      );
+      let existing = await one<AgentRow & { signing_secret: string }>(c, 'SELECT * FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [a.agentId]);
       let seq: number | null = null;
       let issuedSecret: string | null = null;
       if (!existing) {
@@ -234,7 +238,7 @@ export class PostgresStore implements Store {
           issuedSecret = input.candidateSecret;
         } else {
           // Another process registered the same agent a moment ago: this becomes an update.
-          existing = await one<{ seq: number; signing_secret: string }>(c, 'SELECT seq, signing_secret FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [a.agentId]);
+          existing = await one<AgentRow & { signing_secret: string }>(c, 'SELECT * FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [a.agentId]);
           if (!existing) throw new RetryTransaction();
         }
       }
@@ -255,12 +259,26 @@ export class PostgresStore implements Store {
           [a.capabilities, seq],
         );
       }
+      const endedTasks = existing && restartLosesTasks(toAgent(existing)) ? await this.#endOrphans(c, a.agentId, input) : [];
       if (input.notification) await this.#insertDelivery(c, input.notification);
       // A changed limit may let waiting tasks through.
       if (existing) await this.#fillSlots(c, a.agentId, input.now);
       const row = (await one<AgentRow>(c, 'SELECT * FROM agents WHERE seq = $1', [seq]))!;
-      return { agent: toAgent(row), created: !existing, issuedSecret };
+      return { agent: toAgent(row), created: !existing, issuedSecret, endedTasks };
     });
+  }
+
+  /** Ends the tasks a restarted agent had (the domain's orphaned), each with its report; the agent's row is locked already. */
+  async #endOrphans(c: pg.PoolClient, agentId: string, input: RegisterInput): Promise<TaskRecord[]> {
+    const held = await rows<TaskRow>(c, `SELECT * FROM tasks WHERE agent_id = $1 AND status IN ${sqlList(WITH_AGENT)} ORDER BY seq FOR UPDATE`, [agentId]);
+    const ended: TaskRecord[] = [];
+    for (const task of held.map(toTask)) {
+      const next = orphaned(task, input.now);
+      if (!next) continue;
+      await this.#insertReport(c, input.restartReport(await this.#saveTask(c, task, next)));
+      ended.push(next);
+    }
+    return ended;
   }
 
   async deregisterAgent(input: DeregisterInput): Promise<{ agent: AgentRecord; failedTasks: TaskRecord[] } | null> {
@@ -479,7 +497,7 @@ export class PostgresStore implements Store {
   async nextDueAt(now: number): Promise<number | null> {
     const row = await one<{ t: number | null }>(
       this.#pool,
-      "SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < $1)",
+      "SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND held = 0 AND (lease_until IS NULL OR lease_until < $1)",
       [now],
     );
     return row?.t ?? null;
@@ -538,6 +556,12 @@ export class PostgresStore implements Store {
       for (const row of await rows<TaskRow>(c, EXPIRY_SQL[rule.overdue], [before, limit])) {
         const task = toTask(row);
         const next = await this.#saveTask(c, task, rule.end(task));
+        if (rule.overdue === 'waiting') {
+          await c.query(
+            `UPDATE deliveries SET status = 'failed', held = 0, last_error = $1, updated_at = $2 WHERE task_id = $3 AND kind = 'task.delivery' AND status = 'pending'`,
+            [WAITED_PAST_DEADLINE, next.updatedAt, task.taskId],
+          );
+        }
         await this.#insertReport(c, rule.report(next));
         ended.push(next);
       }

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { admit, lastSeenStaleBefore, type AgentRecord } from '../../domain/agent.js';
+import { admit, lastSeenStaleBefore, restartLosesTasks, type AgentRecord } from '../../domain/agent.js';
 import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type EndReport, type NewDelivery } from '../../domain/delivery.js';
-import { decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, delivered, failed, freesSlot, heartbeatTimeoutMs, NOT_TAKEN, TAKEN, taskErrors, undelivered, type TaskRecord, type TaskStatus } from '../../domain/task.js';
+import { decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, delivered, failed, freesSlot, heartbeatTimeoutMs, NOT_TAKEN, orphaned, TAKEN, taskErrors, undelivered, WITH_AGENT, type TaskRecord, type TaskStatus } from '../../domain/task.js';
 import { cursorSeq } from '../cursor.js';
 import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
 import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
@@ -32,7 +32,13 @@ export const EXPIRY_SQL: Record<ExpiryRule['overdue'], string> = {
     WHERE status IN ${sqlList(TAKEN)} AND heartbeat_due_at IS NOT NULL AND heartbeat_due_at < ? ORDER BY heartbeat_due_at LIMIT ?`,
   cancel: `SELECT * FROM tasks INDEXED BY tasks_cancel_due
     WHERE status = 'canceling' AND cancel_due_at < ? ORDER BY cancel_due_at LIMIT ?`,
+  waiting: `SELECT t.* FROM deliveries d INDEXED BY deliveries_held_expiry JOIN tasks t ON t.task_id = d.task_id
+    WHERE d.held = 1 AND d.status = 'pending' AND d.expires_at IS NOT NULL AND d.expires_at < ? AND t.status IN ${sqlList(NOT_TAKEN)}
+    ORDER BY d.expires_at LIMIT ?`,
 };
+
+/** The last error of a task delivery whose task's deadline passed while it waited for a slot. */
+const WAITED_PAST_DEADLINE = 'The task deadline passed while it waited for a slot of its agent';
 
 const q = () => '?';
 const marks = (n: number) => Array.from({ length: n }, q).join(', ');
@@ -159,9 +165,8 @@ export class SqliteStore implements Store {
   async registerAgent(input: RegisterInput): Promise<RegisterResult> {
     return this.#write((): RegisterResult => {
       const a = input.agent;
-      const existing = this.#sql('SELECT seq, signing_secret FROM agents WHERE agent_id = ?').get(a.agentId) as
-        | { seq: number; signing_secret: string }
-        | undefined;
+      const existingRow = this.#sql('SELECT * FROM agents WHERE agent_id = ?').get(a.agentId) as (AgentRow & { signing_secret: string }) | undefined;
+      const existing = existingRow && { seq: existingRow.seq, signing_secret: existingRow.signing_secret };
       let issuedSecret: string | null = null;
       let seq: number;
       if (existing) {
@@ -182,11 +187,23 @@ export class SqliteStore implements Store {
       }
       const addCapability = this.#sql('INSERT OR IGNORE INTO agent_capabilities (capability, agent_seq) VALUES (?, ?)');
       for (const c of a.capabilities) addCapability.run(c, seq);
+      const endedTasks = existingRow && restartLosesTasks(toAgent(existingRow)) ? this.#endOrphans(a.agentId, input) : [];
       if (input.notification) this.#insertDelivery(input.notification);
       // A changed limit may let waiting tasks through.
       if (existing) this.#fillSlots(a.agentId, input.now);
       const row = this.#sql('SELECT * FROM agents WHERE seq = ?').get(seq) as AgentRow;
-      return { agent: toAgent(row), created: !existing, issuedSecret };
+      return { agent: toAgent(row), created: !existing, issuedSecret, endedTasks };
+    });
+  }
+
+  /** Ends the tasks a restarted agent had (the domain's orphaned), each with its report. */
+  #endOrphans(agentId: string, input: RegisterInput): TaskRecord[] {
+    const held = (this.#sql(`SELECT * FROM tasks WHERE agent_id = ? AND status IN ${sqlList(WITH_AGENT)} ORDER BY seq`).all(agentId) as TaskRow[]).map(toTask);
+    return held.flatMap((task) => {
+      const next = orphaned(task, input.now);
+      if (!next) return [];
+      this.#insertReport(input.restartReport(this.#saveTask(task, next)));
+      return [next];
     });
   }
 
@@ -365,7 +382,7 @@ export class SqliteStore implements Store {
     // The first unleased row in deliveries_due order: stops there instead of aggregating every pending row.
     const row = this.#sql(
       `SELECT next_attempt_at AS t FROM deliveries INDEXED BY deliveries_due
-       WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT 1`,
+       WHERE status = 'pending' AND held = 0 AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT 1`,
     ).get(now) as { t: number } | undefined;
     return row?.t ?? null;
   }
@@ -419,6 +436,11 @@ export class SqliteStore implements Store {
       (this.#sql(EXPIRY_SQL[rule.overdue]).all(before, limit) as TaskRow[]).map((row) => {
         const task = toTask(row);
         const ended = this.#saveTask(task, rule.end(task));
+        if (rule.overdue === 'waiting') {
+          this.#sql(
+            `UPDATE deliveries SET status = 'failed', held = 0, last_error = ?, updated_at = ? WHERE task_id = ? AND kind = 'task.delivery' AND status = 'pending'`,
+          ).run(WAITED_PAST_DEADLINE, ended.updatedAt, task.taskId);
+        }
         this.#insertReport(rule.report(ended));
         return ended;
       }),

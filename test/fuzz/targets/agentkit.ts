@@ -19,7 +19,12 @@ interface Known {
   deliveries: Array<{ deliveryId: string; kind: string; status: string; taskId: string | null }>;
 }
 
-const TERMINAL = new Set(['finished', 'failed']);
+const TERMINAL = new Set(['finished', 'failed', 'canceled']);
+/**
+ * A task whose state this phase changed in a way the model does not follow (asked to cancel; its
+ * agent registered again or deregistered): it learns the state at the next refresh.
+ */
+const UNSURE = 'unsure';
 
 async function all<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
   const out: T[] = [];
@@ -72,6 +77,8 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
     AGENTKIT_WEBHOOK_RETRY_SCHEDULE: '0',
     AGENTKIT_TASK_RETRY_SCHEDULE: '0',
     AGENTKIT_DELIVERY_TIMEOUT_MS: '2000',
+    // The receiver never confirms a cancel: with no grace the watchdog ends it before the phase's fingerprint.
+    AGENTKIT_CANCEL_GRACE_MS: '0',
   });
   const store: Store = svc.service.store;
   const spec = loadSpec('agentkit');
@@ -92,8 +99,13 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
 
   const freshAgentId = () => `fz-${rng.hex(10)}`;
   const someAgent = () => (known.agents.length ? rng.pick(known.agents) : freshAgentId());
-  const openTasks = () => known.tasks.filter((t) => !TERMINAL.has(t.status));
+  const openTasks = () => known.tasks.filter((t) => !TERMINAL.has(t.status) && t.status !== UNSURE);
   const endedTasks = () => known.tasks.filter((t) => TERMINAL.has(t.status));
+
+  /** Registering an agent again may end its tasks (a restart), deregistering it does. */
+  const agentChanged = (agentId: unknown) => {
+    for (const t of known.tasks) if (t.agentId === agentId && !TERMINAL.has(t.status)) t.status = UNSURE;
+  };
 
   const base = (o: Operation, pathValues: Record<string, string> = {}, extra: Partial<BaseRequest> = {}): BaseRequest => ({ op: o, pathValues, query: {}, headers: [], auth, ...extra });
 
@@ -103,6 +115,8 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
       if (path.length !== 1) return undefined;
       if (path[0] === 'agentId') return agentId;
       if (path[0] === 'contactEndpoint') return `${receiver.url}/agents/${rng.hex(6)}/tasks`;
+      // The receiver never reports, so a short heartbeat would fail tasks between two fingerprints.
+      if (path[0] === 'heartbeatIntervalSeconds') return rng.chance(0.5) ? OMIT : 3600;
       return undefined;
     });
     return base(o, {}, { body });
@@ -157,6 +171,7 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
       case 'deregisterAgent':
         return base(o, { agentId: someAgent() });
       case 'getTask':
+      case 'cancelTask':
         return base(o, { taskId: known.tasks.length ? rng.pick(known.tasks).taskId : rng.uuid() });
       case 'registerAgentCompat':
         return { ...registration(rng.chance(0.5) ? someAgent() : freshAgentId()), op: o };
@@ -175,7 +190,7 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
 
   /** Requests valid in form that the service must refuse for what they refer to. */
   function semanticCase(): FuzzCase | null {
-    const choice = rng.int(0, 7);
+    const choice = rng.int(0, 9);
     const ghostAgent = `ghost-${rng.hex(8)}`;
     switch (choice) {
       case 0:
@@ -202,6 +217,14 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
         const b = dispatch(first.agentId, key);
         if (JSON.stringify(b.body) === first.body) return null;
         return wireCase(b, 'Idempotency-Key reused with another body', 'reject', 'semantic', [409]);
+      }
+      case 8:
+        return wireCase(base(op('cancelTask'), { taskId: rng.uuid() }), 'cancel an unknown task', 'reject', 'semantic', [404]);
+      case 9: {
+        const done = endedTasks().filter((t) => t.status !== 'canceled');
+        if (!done.length) return null;
+        const t = rng.pick(done);
+        return wireCase(base(op('cancelTask'), { taskId: t.taskId }), `cancel a task that ended ${t.status}`, 'reject', 'semantic', [409]);
       }
       default: {
         const ended = new Set(endedTasks().map((t) => t.taskId));
@@ -245,6 +268,7 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
         [openOnes.length ? 25 : 0, 'report'],
         [known.agents.length > 6 ? 6 : 0, 'deregister'],
         [known.deliveries.some((d) => d.status !== 'pending') ? 4 : 0, 'redeliver'],
+        [openOnes.length ? 4 : 0, 'cancel'],
         [10, 'read'],
       ]);
       if (rng.chance(0.02)) {
@@ -260,6 +284,7 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
             [known.agents.length ? 3 : 0, someAgent()],
             [2, OMIT],
           ]));
+          agentChanged((b.body as Record<string, unknown>).agentId);
           return wireCase(b, 'register', 'accept');
         }
         case 'dispatch': {
@@ -283,9 +308,16 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
           t.status = status; // later valid reports in this phase pick only tasks still open
           return wireCase(report(t.taskId, status), `report ${status}`, 'accept');
         }
+        case 'cancel': {
+          const t = rng.pick(openOnes);
+          t.status = UNSURE;
+          const body = rng.chance(0.5) ? { body: { reason: `fuzz ${rng.hex(4)}` } } : {};
+          return wireCase(base(op('cancelTask'), { taskId: t.taskId }, body), 'cancel', 'accept');
+        }
         case 'deregister': {
           const agentId = rng.pick(known.agents);
           known.agents = known.agents.filter((a) => a !== agentId);
+          agentChanged(agentId);
           return wireCase(base(op('deregisterAgent'), { agentId }), 'deregister', 'accept');
         }
         case 'redeliver': {
@@ -338,11 +370,13 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
     async settle() {
       await eventually(
         async () => {
-          const depth = await store.outboxDepth();
-          return Object.values(depth).every((n) => n === 0) ? true : undefined;
+          // The receiver never reports, so a task delivery held for a slot waits for good.
+          const pending = await all((cursor) => store.listDeliveries({ limit: 100, cursor }, { status: 'pending' }));
+          const { tasks } = await store.counts();
+          return pending.every((d) => d.waitingForSlot) && tasks.canceling === 0 ? true : undefined;
         },
         20_000,
-        'the outbox to drain',
+        'the outbox to drain (but for deliveries held for a slot) and every cancel to end',
       );
     },
 
@@ -355,8 +389,11 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
     async fingerprint() {
       const hash = createHash('sha256');
       hash.update(`counts=${JSON.stringify(await store.counts())}\n`);
-      for (const a of await all((cursor) => store.listAgents({ limit: 100, cursor }, {}))) hash.update(JSON.stringify(a));
-      for (const t of await all((cursor) => store.listTasks({ limit: 100, cursor }, {}))) hash.update(JSON.stringify(t));
+      // A refused report is recorded on its task as `lateOutcome` (the spec says so), and it is still
+      // word from its agent (`lastSeenAt`): the traces a rejected report is meant to leave, so they
+      // are not part of the state that must stay put.
+      for (const a of await all((cursor) => store.listAgents({ limit: 100, cursor }, {}))) hash.update(JSON.stringify({ ...a, lastSeenAt: undefined }));
+      for (const t of await all((cursor) => store.listTasks({ limit: 100, cursor }, {}))) hash.update(JSON.stringify({ ...t, lateOutcome: undefined }));
       const deliveries = await all((cursor) => store.listDeliveries({ limit: 100, cursor }, {}));
       hash.update(`deliveries=${deliveries.length}\n`);
       for (const d of deliveries) hash.update(JSON.stringify(d));
