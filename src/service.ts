@@ -3,7 +3,8 @@ import type { Express } from 'express';
 import type { Config } from './config/config.js';
 import { RequestBuilder } from './delivery/requests.js';
 import { DeliveryWorker } from './delivery/worker.js';
-import { AgentHostAllowlist } from './domain/agent-hosts.js';
+import { AgentHostPolicy } from './domain/agent-hosts.js';
+import { systemResolver, type Resolver } from './delivery/http-sender.js';
 import { AgentUseCases } from './domain/use-cases/agents.js';
 import { systemClock } from './domain/clock.js';
 import { endReport } from './domain/messages.js';
@@ -35,15 +36,23 @@ export interface ServiceOverrides {
   store?: Store;
   /** Worker's longest idle sleep, ms (tests shorten it). */
   pollIntervalMs?: number;
+  /** Resolves agents' host names, at registration and when deliveries connect (tests control DNS with it). */
+  resolver?: Resolver;
 }
 
 /** Wires store, use-cases, delivery worker and HTTP app from a configuration. */
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const store = overrides.store ?? (await openStore(config, { onBackgroundError: (err) => logger.warn({ err }, 'database connection lost; the pool reconnects') }));
+  const bare = config.apiKeys.filter((k) => k.bare).length;
+  if (bare > 0) {
+    logger.warn({ bareKeys: bare }, 'AGENTKIT_API_KEYS has keys without a role: each of them is admin. Give each key the role it needs (admin:, dispatcher:, agent:) for least privilege');
+  }
   const metrics = new Metrics(store);
   const targets = { webhookUrl: config.webhookUrl, apiUrl: config.opsCoreApiUrl };
   const reportFailure = endReport(targets);
+  const agentHosts = new AgentHostPolicy(config.agentHosts);
+  const resolver = overrides.resolver ?? systemResolver;
   const worker = new DeliveryWorker({
     store,
     logger: logger.child({ component: 'delivery' }),
@@ -56,6 +65,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     concurrency: config.deliveryConcurrency,
     leaseMs: config.leaseMs,
     perTargetConcurrency: config.deliveryTargetConcurrency,
+    agentHosts,
+    resolver,
     ...(overrides.pollIntervalMs !== undefined ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
   });
   const queued = (targetUrl?: string) => worker.wake(targetUrl);
@@ -68,7 +79,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     graceMs: config.taskOutcomeGraceMs,
     queued: () => worker.wake(),
   });
-  const agents = new AgentUseCases({ store, targets, allowlist: new AgentHostAllowlist(config.agentHosts), clock, queued });
+  const agents = new AgentUseCases({ store, targets, agentHosts, resolve: resolver, clock, queued });
   const tasks = new TaskUseCases({
     store,
     clock,

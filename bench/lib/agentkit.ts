@@ -75,6 +75,7 @@ export function startAgentKit(options: AgentKitOptions): Promise<Child> {
       LOG_LEVEL: 'warn',
       AGENTKIT_VALIDATE_RESPONSES: 'false',
       AGENTKIT_API_KEYS: API_KEY,
+      AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
       AGENTKIT_DB: options.database,
       AGENTKIT_SHUTDOWN_TIMEOUT_MS: '2000',
       ...(options.webhookUrl ? { OPSCORE_WEBHOOK_URL: options.webhookUrl, OPSCORE_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),

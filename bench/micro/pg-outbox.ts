@@ -24,7 +24,7 @@ try {
   const now = new Date();
   for (let i = 0; i < 10; i++) {
     const agent = { agentId: `agent-${i}`, agentName: 'a', version: '1', capabilities: [], contactEndpoint: `${targets[i]}tasks`, metadata: {} };
-    await store.registerAgent({ restartReport: () => null, agent, candidateSecret: 'whsec_x', rotateSecret: false, notification: null, now: now.toISOString() });
+    await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent, candidateSecret: 'whsec_x', rotateSecret: false, notification: null, now: now.toISOString() });
   }
   const fillStart = performance.now();
   const fillCpu = process.cpuUsage();

@@ -21,7 +21,7 @@ async function run(label: string, newId: () => string): Promise<void> {
   const now = new Date().toISOString();
   for (let i = 0; i < 10; i++) {
     const agent = { agentId: `agent-${i}`, agentName: 'a', version: '1', capabilities: [], contactEndpoint: 'http://127.0.0.1:9/tasks', metadata: {} };
-    await store.registerAgent({ restartReport: () => null, agent, candidateSecret: 'whsec_x', rotateSecret: false, notification: null, now });
+    await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent, candidateSecret: 'whsec_x', rotateSecret: false, notification: null, now });
   }
   const before = process.cpuUsage();
   for (let b = 0; b < n / 32; b++) {

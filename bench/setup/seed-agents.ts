@@ -20,7 +20,7 @@ while (n < total) {
   const batch: Promise<unknown>[] = [];
   for (let i = 0; i < BATCH && n < total; i++, n++) {
     batch.push(
-      store.registerAgent({ restartReport: () => null,
+      store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false,
         agent: {
           agentId: `seed-${randomUUID()}`,
           agentName: `seeded-agent-${n}`,

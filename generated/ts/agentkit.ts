@@ -507,11 +507,13 @@ export interface components {
         };
         /**
          * RegisteredAgent
-         * @description The stored agent, plus its signing secret when one was just issued (first registration, or `rotateSigningSecret`). The secret is shown only this once.
+         * @description The stored agent, plus its signing secret when one was just issued (first registration, or `rotateSigningSecret`) and its credential (`agentToken`) when one was issued. Each is shown only this once.
          */
         RegisteredAgent: components["schemas"]["Agent"] & {
             /** @description Standard Webhooks secret (`whsec_` + base64) with which AgentKit signs task deliveries to this agent. Verify `webhook-signature` with it, or `X-AgentKit-Signature` keyed with this whole string. */
             signingSecret?: string;
+            /** @description The agent's own credential (role `agent`), sent as `Authorization: Bearer <agentToken>`: with it the agent re-registers, deregisters, reads and reports on itself and its own tasks, and nothing else. Issued by every registration not made with the agent's current credential (that one keeps working until replaced); AgentKit keeps only its digest. Absent when the agent registered itself with the credential it holds. */
+            agentToken?: string;
             /** @description The `REGISTER` notification to Ops-Core that this registration queued (null when lifecycle webhooks are disabled). Its progress is in `GET /v1/webhook-deliveries`. Ops-Core resets an agent's state when it processes a `REGISTER`, so an agent should report its first state only after this delivery has ended; the SDK does. */
             registerDeliveryId?: string | null;
         };
@@ -858,8 +860,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The Authorization header is missing or its bearer key is not one of AGENTKIT_API_KEYS. */
+        /** @description The Authorization header is missing, or its bearer token is neither one of AGENTKIT_API_KEYS nor a current agentToken. */
         Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The credential is valid but may not do this: its role is not among the operation's (see its `security`), or it is an agent's credential acting on another agent's record, task or delivery, or a registration key doing more than registering a new agent. */
+        Forbidden: {
             headers: {
                 [name: string]: unknown;
             };
@@ -878,6 +889,15 @@ export interface components {
         };
         /** @description The body is not JSON. */
         UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The `contactEndpoint` leads to an internal address (loopback, private, link-local, CGNAT, unspecified, multicast, broadcast or reserved, IPv4 or IPv6) that `AGENTKIT_AGENT_HOSTS` does not list. The `detail` names the address and the rule. */
+        UnprocessableEndpoint: {
             headers: {
                 [name: string]: unknown;
             };
@@ -971,6 +991,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     registerAgent: {
@@ -1006,8 +1027,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEndpoint"];
         };
     };
     registerAgentCompat: {
@@ -1043,8 +1066,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEndpoint"];
         };
     };
     getAgent: {
@@ -1070,6 +1095,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -1094,6 +1120,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -1132,6 +1159,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1167,6 +1195,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     getTask: {
@@ -1192,6 +1221,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -1222,6 +1252,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1264,6 +1295,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1300,6 +1332,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     getWebhookDelivery: {
@@ -1325,6 +1358,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -1351,6 +1385,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
         };

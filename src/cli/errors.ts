@@ -37,7 +37,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   1    unexpected error (including a 5xx answer from AgentKit)
   2    usage error: unknown command or option, bad value, missing API key
   3    not found (HTTP 404)
-  4    not authorised (HTTP 401/403): check AGENTKIT_API_KEY
+  4    not authorised (HTTP 401: wrong key; 403: its role may not): check AGENTKIT_API_KEY
   5    request refused (HTTP 400, 409, 413, 415, 422)
   6    cannot reach AgentKit, or it did not answer in --request-timeout
   7    run --wait: the task ended failed

@@ -47,7 +47,9 @@ export function createProgram(): Command {
 Environment:
   AGENTKIT_URL              AgentKit's base URL (default http://127.0.0.1:8080), or --url
   AGENTKIT_API_KEY          an API key, one of the service's AGENTKIT_API_KEYS; needed by
-                            every command but serve (or --api-key)
+                            every command but serve (or --api-key). Its role bounds what
+                            works: dispatcher runs, cancels, lists and redelivers; admin
+                            also deregisters
   AGENTKIT_REQUEST_TIMEOUT  seconds per request (default 30), or --request-timeout
   AGENTKIT_DEBUG=1          show stack traces of unexpected errors
 

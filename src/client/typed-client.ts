@@ -4,8 +4,8 @@ import { bearerAuth } from './bearer.js';
 export interface TypedClientOptions {
   /** The API's base URL. A path prefix (`http://host/opscore`) is kept. */
   baseUrl: string;
-  /** Sent as `Authorization: Bearer <apiKey>` on every request. */
-  apiKey: string;
+  /** Sent as `Authorization: Bearer <apiKey>` on every request (a function: read at each request). */
+  apiKey: string | (() => string);
   /** A fetch implementation (tests inject one); default: the global fetch. */
   fetch?: typeof globalThis.fetch;
 }

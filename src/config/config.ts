@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { ROLES, type Role } from '../domain/access.js';
 import { DEFAULT_MISSED_HEARTBEATS } from '../domain/task.js';
 
 /**
@@ -12,8 +13,11 @@ export interface Config {
   host: string;
   /** `AGENTKIT_DB`: a SQLite file path (default ./data/agentkit.db) or a postgres:// URL. */
   database: string;
-  /** `AGENTKIT_API_KEYS`: comma-separated keys accepted as Bearer tokens. Required. */
-  apiKeys: string[];
+  /**
+   * `AGENTKIT_API_KEYS`: comma-separated `role:key` entries (roles: admin, dispatcher, agent),
+   * accepted as Bearer tokens. A bare key is `admin`, as before roles existed. Required.
+   */
+  apiKeys: ApiKey[];
   /** `OPSCORE_WEBHOOK_URL`: where lifecycle webhooks go; unset disables them. */
   webhookUrl: string | null;
   /** `OPSCORE_WEBHOOK_SECRET`: signs lifecycle webhooks; required with the URL. */
@@ -151,9 +155,27 @@ function agentHosts(env: Env, name: string): string[] {
   return entries;
 }
 
+/** An API key and the role it has; `bare`: given without a role (so `admin`, and said at start). */
+export interface ApiKey {
+  role: Role;
+  key: string;
+  bare: boolean;
+}
+
+function apiKey(entry: string): ApiKey {
+  const colon = entry.indexOf(':');
+  const role = entry.slice(0, colon);
+  if (colon > 0 && (ROLES as readonly string[]).includes(role)) {
+    const key = entry.slice(colon + 1).trim();
+    if (!key) throw new ConfigError(`AGENTKIT_API_KEYS has the role ${role} without a key: write ${role}:<key>`);
+    return { role: role as Role, key, bare: false };
+  }
+  return { role: 'admin', key: entry, bare: true };
+}
+
 /** Reads and checks the configuration; throws {@link ConfigError} on the first problem. */
 export function loadConfig(env: Env = process.env): Config {
-  const apiKeys = (text(env, 'AGENTKIT_API_KEYS') ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  const apiKeys = (text(env, 'AGENTKIT_API_KEYS') ?? '').split(',').map((k) => k.trim()).filter(Boolean).map(apiKey);
   if (apiKeys.length === 0) {
     throw new ConfigError('AGENTKIT_API_KEYS is not set: give at least one API key (comma-separated) that clients send as a Bearer token');
   }

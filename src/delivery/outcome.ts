@@ -11,6 +11,8 @@ export interface AttemptResult {
   error: string | null;
   /** The answer's Retry-After, ms. */
   retryAfterMs: number | null;
+  /** AgentKit refused to connect: the address is internal (`error` says which and why). */
+  egressRefused?: boolean;
 }
 
 /** A delivery that ends for good; a task delivery's task fails with `taskError` (if its agent has not taken it). */
@@ -19,12 +21,14 @@ export function failedFor(d: Pick<DeliveryRecord, 'kind'>, taskError: TaskError)
 }
 
 /**
- * How an attempt ends the delivery: succeeded on 2xx; retried on what may heal (408, 425, 429,
+ * How an attempt ends the delivery: failed for good when AgentKit refused the address; succeeded on 2xx; retried on what may heal (408, 425, 429,
  * 5xx, network errors, and a 404 from Ops-Core to a state report, which it answers until it has
  * processed the agent's REGISTER) while the schedule and the task's deadline allow; failed for good
  * otherwise, with the error its task fails with.
  */
 export function attemptOutcome(d: DeliveryRecord, result: AttemptResult, schedule: readonly number[], now: number): AttemptOutcome {
+  // The address will not become public by trying again.
+  if (result.egressRefused) return failedFor(d, taskErrors.egressRefused(d.agentId, result.error ?? 'internal address'));
   const answer = result.statusCode === null ? 'retry' : classifyStatus(result.statusCode);
   if (answer === 'success') return { outcome: 'succeeded' };
   const lastError = result.error ?? 'no answer';

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AttemptOutcome, DeliveryAttempt, DeliveryRecord, EndReport } from '../domain/delivery.js';
+import type { AgentHostPolicy } from '../domain/agent-hosts.js';
+import { goesToAgent, type AttemptOutcome, type DeliveryAttempt, type DeliveryRecord, type EndReport } from '../domain/delivery.js';
 import { taskErrors } from '../domain/task.js';
 import { retryAfterMs } from '../net/http-outcome.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/types.js';
-import { HttpSender, describeNetworkError } from './http-sender.js';
-import { attemptOutcome, failedFor } from './outcome.js';
+import { HttpSender, describeNetworkError, egressRefusal, type Resolver } from './http-sender.js';
+import { attemptOutcome, failedFor, type AttemptResult } from './outcome.js';
 import type { RequestBuilder } from './requests.js';
 
 const MIN_SLEEP_MS = 20;
@@ -49,6 +50,10 @@ export interface DeliveryWorkerOptions {
    * after that. Must exceed `timeoutMs`. Default `timeoutMs` + 30000.
    */
   leaseMs?: number;
+  /** Which addresses an agent's URL may lead to. */
+  agentHosts: AgentHostPolicy;
+  /** Resolves agents' host names (a test passes its own); default node:dns. */
+  resolver?: Resolver;
 }
 
 /**
@@ -59,7 +64,7 @@ export interface DeliveryWorkerOptions {
 export class DeliveryWorker {
   readonly id = `worker-${randomUUID()}`;
   readonly #o: DeliveryWorkerOptions;
-  readonly #sender = new HttpSender();
+  readonly #sender: HttpSender;
   readonly #inflight = new Set<Promise<void>>();
   /** Attempts in flight per target (see {@link targetOf}). */
   readonly #perTarget = new Map<string, number>();
@@ -80,6 +85,7 @@ export class DeliveryWorker {
 
   constructor(options: DeliveryWorkerOptions) {
     this.#o = options;
+    this.#sender = new HttpSender(options.agentHosts, options.resolver);
     this.#targetCap = Math.max(1, options.perTargetConcurrency ?? Math.ceil(options.concurrency / 8));
   }
 
@@ -235,14 +241,14 @@ export class DeliveryWorker {
         const attempt = { attempt: attemptNo, at, statusCode: null, latencyMs: 0, error: request.unsendable };
         return await this.#finish(d, attempt, failedFor(d, taskErrors.undeliverable(d.agentId, request.unsendable)));
       }
-      let result: { statusCode: number | null; error: string | null; retryAfterMs: number | null };
+      let result: AttemptResult;
       try {
-        const res = await this.#sender.post(request.url, request.headers, request.body, this.#o.timeoutMs);
+        const res = await this.#sender.post(request.url, request.headers, request.body, this.#o.timeoutMs, goesToAgent(d.kind));
         const ok = res.statusCode >= 200 && res.statusCode < 300;
         const error = ok ? null : `HTTP ${res.statusCode}${res.bodySnippet ? `: ${res.bodySnippet.slice(0, 300)}` : ''}`;
         result = { statusCode: res.statusCode, error, retryAfterMs: retryAfterMs(res.headers['retry-after'], Date.now()) };
       } catch (err) {
-        result = { statusCode: null, error: describeNetworkError(err, this.#o.timeoutMs), retryAfterMs: null };
+        result = { statusCode: null, error: describeNetworkError(err, this.#o.timeoutMs), retryAfterMs: null, egressRefused: egressRefusal(err) !== null };
       }
       const attempt = { attempt: attemptNo, at, statusCode: result.statusCode, latencyMs: Date.now() - startedAt, error: result.error };
       const schedule = d.kind === 'task.delivery' ? this.#o.taskRetrySchedule : this.#o.webhookRetrySchedule;

@@ -17,7 +17,12 @@ import { packageRoot } from '../spec-files.js';
 import { SERVICE_NODE_FLAGS } from '../config/node-flags.js';
 
 interface DevSecrets {
+  /** AgentKit key with the admin role (the CLI's, the operator's). */
   agentKitApiKey: string;
+  /** AgentKit key with the dispatcher role: what Ops-Core holds. */
+  dispatcherKey: string;
+  /** AgentKit key with the agent role: agents register with it, then use their own credential. */
+  registrationKey: string;
   opsCoreApiKey: string;
   webhookSecret: string;
 }
@@ -35,12 +40,17 @@ const AGENT_ID = 'echo-agent';
 /** Development secrets, generated once and kept in the data directory (git-ignored). */
 function devSecrets(): DevSecrets {
   const file = join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>) : {};
+  const key = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
+  // Files from before roles lack some keys: those are added, the others kept.
   const secrets: DevSecrets = {
-    agentKitApiKey: `ak_dev_${randomBytes(16).toString('hex')}`,
-    opsCoreApiKey: `oc_dev_${randomBytes(16).toString('hex')}`,
-    webhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
+    agentKitApiKey: kept.agentKitApiKey ?? key('ak_dev'),
+    dispatcherKey: kept.dispatcherKey ?? key('ak_dispatch'),
+    registrationKey: kept.registrationKey ?? key('ak_register'),
+    opsCoreApiKey: kept.opsCoreApiKey ?? key('oc_dev'),
+    webhookSecret: kept.webhookSecret ?? `whsec_${randomBytes(24).toString('base64')}`,
   };
+  if (JSON.stringify(kept) === JSON.stringify(secrets)) return secrets;
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -126,7 +136,8 @@ async function main(): Promise<void> {
     PORT: String(ports.agentkit),
     HOST: '127.0.0.1',
     AGENTKIT_DB: join(dataDir, 'agentkit.db'),
-    AGENTKIT_API_KEYS: s.agentKitApiKey,
+    AGENTKIT_API_KEYS: `admin:${s.agentKitApiKey},dispatcher:${s.dispatcherKey},agent:${s.registrationKey}`,
+    AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
     OPSCORE_WEBHOOK_URL: `${opsCoreUrl}/v1/opscore/internal/agent/notify`,
     OPSCORE_WEBHOOK_SECRET: s.webhookSecret,
     OPSCORE_API_URL: opsCoreUrl,
@@ -140,7 +151,9 @@ async function main(): Promise<void> {
     'examples/echo-agent.ts',
     {
       AGENTKIT_URL: agentKitUrl,
-      AGENTKIT_API_KEY: s.agentKitApiKey,
+      AGENTKIT_API_KEY: s.registrationKey,
+      // Its own credential, kept across runs: a registration key cannot re-register an existing id.
+      AGENTKIT_AGENT_CREDENTIAL_FILE: join(dataDir, 'echo-agent.credential'),
       OPSCORE_API_URL: opsCoreUrl,
       OPSCORE_API_KEY: s.opsCoreApiKey,
       AGENT_PORT: String(ports.agent),
@@ -154,7 +167,10 @@ async function main(): Promise<void> {
   const command = `${cli} --url ${agentKitUrl} --api-key ${s.agentKitApiKey} run ${AGENT_ID} echo --param message=hello --wait`;
   console.log(`
 AgentKit is running (Ctrl-C stops everything):
-  AgentKit API       ${agentKitUrl}        (API key: ${s.agentKitApiKey})
+  AgentKit API       ${agentKitUrl}
+    admin key        ${s.agentKitApiKey}   (the CLI below; everything)
+    dispatcher key   ${s.dispatcherKey}   (what Ops-Core holds: dispatch, cancel, read, redeliver)
+    registration key ${s.registrationKey}   (the example agent registers with it, then uses its own agentToken)
   API reference      ${agentKitUrl}/docs
   Metrics            ${agentKitUrl}/metrics
   Reference Ops-Core ${opsCoreUrl}/_reference   (what Ops-Core received; a stand-in, not Ops-Core)
@@ -165,7 +181,7 @@ Dispatch a task and watch it finish (in another terminal, from ${root}):
   $ ${command}
 
 Or with curl:
-  $ curl -s -X POST ${agentKitUrl}/v1/agents/${AGENT_ID}/run -H 'Authorization: Bearer ${s.agentKitApiKey}' -H 'Content-Type: application/json' -d '{"task_name":"echo","parameters":{"message":"hello"}}'
+  $ curl -s -X POST ${agentKitUrl}/v1/agents/${AGENT_ID}/run -H 'Authorization: Bearer ${s.dispatcherKey}' -H 'Content-Type: application/json' -d '{"task_name":"echo","parameters":{"message":"hello"}}'
 `);
 }
 

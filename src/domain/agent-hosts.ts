@@ -1,19 +1,23 @@
 import { BlockList, isIP } from 'node:net';
+import { internalRange } from '../net/internal-addresses.js';
 
 /**
- * The optional allowlist of hosts that agents may register as their contactEndpoint
- * (`AGENTKIT_AGENT_HOSTS`): host names (`agents.internal`, or `*.agents.internal` for
- * any subdomain), IP addresses and CIDR ranges (`10.0.0.0/8`, `fd00::/8`). Names are not
- * resolved: an IP entry matches only URLs that use that IP literally.
+ * Where AgentKit may connect to reach an agent. Agents say where they live, so an address they
+ * give could aim AgentKit's signed requests at the cloud metadata service or at Ops-Core's own
+ * internal endpoints: an address that is loopback, private, link-local, CGNAT, unspecified,
+ * multicast, broadcast or reserved (IPv6 too, and IPv4 inside IPv6) is refused, unless the
+ * operator opts in with `AGENTKIT_AGENT_HOSTS`: host names (`agents.internal`, or
+ * `*.agents.internal` for any subdomain), IP addresses and CIDR ranges (`10.0.0.0/8`,
+ * `fd00::/8`). A listed name is trusted whatever it resolves to; a listed address or range
+ * allows exactly those addresses, by whatever name they are reached. Public addresses are
+ * always allowed.
  */
-export class AgentHostAllowlist {
+export class AgentHostPolicy {
   readonly #names = new Set<string>();
   readonly #suffixes: string[] = [];
   readonly #ips = new BlockList();
-  readonly enabled: boolean;
 
   constructor(entries: readonly string[]) {
-    this.enabled = entries.length > 0;
     for (const raw of entries) {
       const entry = raw.trim().toLowerCase();
       const [addr, prefix] = entry.split('/');
@@ -25,12 +29,26 @@ export class AgentHostAllowlist {
     }
   }
 
-  /** True when `url`'s host may be used (always, without an allowlist). */
-  allows(url: URL): boolean {
-    if (!this.enabled) return true;
-    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    const family = isIP(host);
-    if (family) return this.#ips.check(host, family === 6 ? 'ipv6' : 'ipv4');
-    return this.#names.has(host) || this.#suffixes.some((s) => host.endsWith(s));
+  /** Why AgentKit will not connect to `address` when asked for `host`; null when it may. */
+  refusal(host: string, address: string): string | null {
+    const ip = bare(address);
+    const range = internalRange(ip);
+    if (range === null) return null;
+    const name = bare(host).toLowerCase();
+    if (!isIP(name) && (this.#names.has(name) || this.#suffixes.some((s) => name.endsWith(s)))) return null;
+    if (this.#ips.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')) return null;
+    const via = name === ip ? '' : ` (${name} resolves to it)`;
+    return `${ip} is a ${range} address${via}; AgentKit does not send agents' requests to internal addresses unless AGENTKIT_AGENT_HOSTS lists them`;
   }
+
+  /** The refusal for a URL whose host is an IP literal; null for a name (checked once resolved). */
+  literalRefusal(url: URL): string | null {
+    const host = bare(url.hostname);
+    return isIP(host) ? this.refusal(host, host) : null;
+  }
+}
+
+/** An address or host without IPv6 brackets or a zone id. */
+function bare(host: string): string {
+  return host.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
 }

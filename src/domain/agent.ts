@@ -31,14 +31,19 @@ export interface AgentRecord extends AgentDetails, RegisteredDetails {
   updatedAt: string;
 }
 
+/** How many more tasks the agent takes now; null: no limit (`maxConcurrentTasks` unset). */
+export function freeSlots(agent: Pick<AgentRecord, 'maxConcurrentTasks' | 'activeTasks'>): number | null {
+  return agent.maxConcurrentTasks === null ? null : Math.max(0, agent.maxConcurrentTasks - agent.activeTasks);
+}
+
 /**
  * Whether a task of an agent gets to it now. An agent without a limit takes every task
  * (`unlimited`); one with `maxConcurrentTasks` takes one more while fewer hold a slot (`slot`),
  * and otherwise the task waits, queued, until one ends (`wait`).
  */
 export function admit(agent: Pick<AgentRecord, 'maxConcurrentTasks' | 'activeTasks'>): 'unlimited' | 'slot' | 'wait' {
-  if (agent.maxConcurrentTasks === null) return 'unlimited';
-  return agent.activeTasks < agent.maxConcurrentTasks ? 'slot' : 'wait';
+  const free = freeSlots(agent);
+  return free === null ? 'unlimited' : free > 0 ? 'slot' : 'wait';
 }
 
 /**

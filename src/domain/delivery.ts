@@ -16,6 +16,11 @@ export interface DeliveryAttempt {
 /** Every kind of delivery, in the order the API lists them. */
 export const DELIVERY_KINDS = ['agent.lifecycle', 'task.delivery', 'task.cancel', 'opscore.state'] as const satisfies readonly DeliveryKind[];
 
+/** Deliveries that go to the address an agent gave (checked by AgentHostPolicy), not to Ops-Core. */
+export function goesToAgent(kind: DeliveryKind): boolean {
+  return kind === 'task.delivery' || kind === 'task.cancel';
+}
+
 /** A message to send, as the domain builds it; the store adds status and bookkeeping. */
 export interface NewDelivery {
   deliveryId: string;

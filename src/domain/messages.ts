@@ -44,7 +44,6 @@ export function lifecycleDelivery(
 ): NewDelivery | null {
   if (!targets.webhookUrl) return null;
   return {
-    ...newDeliveryIds(),
     kind: 'agent.lifecycle',
     eventType,
     agentId: agent.agentId,
@@ -55,6 +54,7 @@ export function lifecycleDelivery(
     nextAttemptAt: now.getTime(),
     expiresAt: null,
     createdAt: now.toISOString(),
+    ...newDeliveryIds(),
   };
 }
 
@@ -86,7 +86,6 @@ export function withAttempt(payload: string, attempt: number): string {
 /** The task's delivery to the agent; each attempt adds its number to the payload (see {@link withAttempt}). */
 export function taskDelivery(task: TaskRecord, contactEndpoint: string, now: Date): NewDelivery {
   return {
-    ...newDeliveryIds(),
     kind: 'task.delivery',
     eventType: 'TASK',
     agentId: task.agentId,
@@ -97,6 +96,7 @@ export function taskDelivery(task: TaskRecord, contactEndpoint: string, now: Dat
     nextAttemptAt: now.getTime(),
     expiresAt: task.deadline === null ? null : Date.parse(task.deadline),
     createdAt: now.toISOString(),
+    ...newDeliveryIds(),
   };
 }
 
@@ -111,7 +111,6 @@ export function cancelUrl(contactEndpoint: string, taskId: string): string {
 export function cancelNotice(task: TaskRecord, contactEndpoint: string, now: Date): NewDelivery {
   const body: TaskCancelNotice = { taskId: task.taskId, agentId: task.agentId, reason: task.cancelReason, requestedAt: task.cancelRequestedAt ?? now.toISOString() };
   return {
-    ...newDeliveryIds(),
     kind: 'task.cancel',
     eventType: 'CANCEL',
     agentId: task.agentId,
@@ -122,6 +121,7 @@ export function cancelNotice(task: TaskRecord, contactEndpoint: string, now: Dat
     nextAttemptAt: now.getTime(),
     expiresAt: task.cancelDueAt,
     createdAt: now.toISOString(),
+    ...newDeliveryIds(),
   };
 }
 
@@ -139,7 +139,6 @@ export function taskEndReport(targets: OpsCoreTargets, task: TaskRecord): NewDel
       ? { agentId: task.agentId, state: 'canceled', timestamp: at, details: { ...taskStateDetails(taskEnvelope(task)), reason: task.cancelReason, reportedBy: 'agentkit' } }
       : { agentId: task.agentId, state: 'error', timestamp: at, details: { ...taskStateDetails(taskEnvelope(task)), error: task.error, reportedBy: 'agentkit' } };
   return {
-    ...newDeliveryIds(),
     kind: 'opscore.state',
     eventType: 'STATE',
     agentId: task.agentId,
@@ -150,6 +149,7 @@ export function taskEndReport(targets: OpsCoreTargets, task: TaskRecord): NewDel
     nextAttemptAt: Date.parse(at),
     expiresAt: null,
     createdAt: at,
+    ...newDeliveryIds(),
   };
 }
 

@@ -7,7 +7,7 @@ import type { TaskUseCases } from '../domain/use-cases/tasks.js';
 import type { Metrics } from '../observability/metrics.js';
 import { bundledSpecPath } from '../spec-files.js';
 import type { Store } from '../store/types.js';
-import { requireApiKey } from './auth.js';
+import { authenticate, requireRoles, type KeyWithRole } from './auth.js';
 import { agentkitSpec } from '../client/spec.js';
 import { oneOfBodies } from './one-of-errors.js';
 import { errorHandler, notFoundHandler } from './problem.js';
@@ -20,7 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
-  apiKeys: readonly string[];
+  apiKeys: readonly KeyWithRole[];
   /** Largest accepted body, bytes. */
   maxBodyBytes: number;
   /** Check every response against the spec (tests and development). */
@@ -55,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(docsRoutes());
 
-  app.use('/v1', requireApiKey(deps.apiKeys));
+  app.use('/v1', authenticate(deps.apiKeys, deps.store));
   app.use(express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true }));
   app.use(checkJsonBody());
   app.use(
@@ -63,7 +63,7 @@ export function createApp(deps: AppDeps): Express {
       apiSpec: bundledSpecPath('agentkit'),
       validateRequests: { allowUnknownQueryParameters: false, removeAdditional: false, allErrors: true },
       validateResponses: deps.validateResponses ? { removeAdditional: false } : false,
-      validateSecurity: false,
+      validateSecurity: { handlers: { bearerAuth: requireRoles } },
       validateFormats: true,
       ignoreUndocumented: false,
     }),

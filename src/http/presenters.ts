@@ -24,8 +24,13 @@ export function presentAgent(a: AgentRecord): Schemas['Agent'] {
 }
 
 /** A registration's answer: the agent, its secret when one was issued, and the REGISTER it queued. */
-export function presentRegistration(r: { agent: AgentRecord; issuedSecret: string | null; registerDeliveryId: string | null }): Schemas['RegisteredAgent'] {
-  return { ...presentAgent(r.agent), ...(r.issuedSecret ? { signingSecret: r.issuedSecret } : {}), registerDeliveryId: r.registerDeliveryId };
+export function presentRegistration(r: { agent: AgentRecord; issuedSecret: string | null; agentToken: string | null; registerDeliveryId: string | null }): Schemas['RegisteredAgent'] {
+  return {
+    ...presentAgent(r.agent),
+    ...(r.issuedSecret ? { signingSecret: r.issuedSecret } : {}),
+    ...(r.agentToken ? { agentToken: r.agentToken } : {}),
+    registerDeliveryId: r.registerDeliveryId,
+  };
 }
 
 export function presentTask(t: TaskRecord): Schemas['Task'] {

@@ -21,6 +21,8 @@ export const notFoundHandler: RequestHandler = (req, res) => {
   sendProblem(res, 404, `No route for ${req.method} ${req.path}`);
 };
 
+const DOMAIN_STATUS: Record<DomainError['kind'], number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, unprocessable: 422 };
+
 interface HttpishError {
   status?: number;
   statusCode?: number;
@@ -39,8 +41,7 @@ export function errorHandler(logger: Logger, oneOfBodies: ReadonlyMap<string, Bo
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     if (err instanceof DomainError) {
-      const status = err.kind === 'not-found' ? 404 : err.kind === 'conflict' ? 409 : 400;
-      return sendProblem(res, status, err.message);
+      return sendProblem(res, DOMAIN_STATUS[err.kind], err.message);
     }
     if (err instanceof InvalidCursorError) return sendProblem(res, 400, err.message, { errors: [{ path: '/query/cursor', message: err.message }] });
     const e = (err ?? {}) as HttpishError;

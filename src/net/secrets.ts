@@ -13,3 +13,6 @@ export function matchesSecret(given: string, known: readonly Buffer[]): boolean 
   for (const d of known) match = timingSafeEqual(d, digest) || match;
   return match;
 }
+
+/** The digest of a credential as a store keeps it (hex): never the credential itself. */
+export const storedDigest = (secret: string): string => secretDigest(secret).toString('hex');

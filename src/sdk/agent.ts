@@ -7,7 +7,8 @@ import { AgentKitReporter } from './agentkit-reporter.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { OpsCoreReporter } from './opscore-reporter.js';
 import { registerDelivered } from './register-delivery.js';
-import { registerAgent } from './registration.js';
+import { AgentCredential } from './credential.js';
+import { AgentRegistrationError, registerAgent } from './registration.js';
 import { createReportTransport, type ReportTransport } from './report-transport.js';
 import { createTaskEndpoint } from './task-endpoint.js';
 import { TaskReports } from './task-reports.js';
@@ -55,6 +56,7 @@ class AgentInstance implements Agent {
   #starting: Promise<StartedAgent> | undefined;
   #stopping: Promise<void> | undefined;
   readonly #cancelStart = new AbortController();
+  #credential: AgentCredential | undefined;
   /** Settles once the agent knows its signing secret (deliveries wait for it). */
   readonly #verifier = deferred<WebhookVerifier>();
 
@@ -106,8 +108,16 @@ class AgentInstance implements Agent {
 
     let registerDeliveryId: string | null;
     try {
-      const agent = await registerAgent(running.client, config, contactEndpoint, log, this.#cancelStart.signal);
+      const register = () => registerAgent(running.client, config, contactEndpoint, log, this.#cancelStart.signal);
+      const agent = await register().catch((err: unknown) => {
+        if (err instanceof AgentRegistrationError && err.status === 401 && this.#credential?.dropKept()) {
+          log.warn({ file: config.credentialFile }, 'AgentKit refused the kept agent credential; registering with the API key');
+          return register();
+        }
+        throw err;
+      });
       this.#agentId = agent.agentId;
+      if (agent.agentToken) this.#credential?.issued(agent.agentToken);
       registerDeliveryId = agent.registerDeliveryId ?? null;
       this.#registered = true;
       this.#verifier.resolve(new WebhookVerifier(agent.signingSecret, { toleranceSeconds: config.signatureToleranceSeconds }));
@@ -129,10 +139,13 @@ class AgentInstance implements Agent {
   /** The clients, reporters, runner and server of a start, not yet listening. */
   #wire(config: ResolvedConfig, log: Logger): Running {
     const fetchImpl = this.#options.fetch;
-    const client = createAgentKitClient({ baseUrl: config.agentKitUrl, apiKey: config.agentKitApiKey, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+    const held = new AgentCredential(config.agentKitApiKey, config.agentToken, config.credentialFile);
+    this.#credential = held;
+    const credential = () => held.token;
+    const client = createAgentKitClient({ baseUrl: config.agentKitUrl, apiKey: credential, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
     // Reports (up to five per task) go through keep-alive undici pools; the rest through the typed client.
     const opsCoreTransport = createReportTransport({ baseUrl: config.opsCoreUrl, apiKey: config.opsCoreApiKey, fetch: fetchImpl });
-    const agentKitTransport = createReportTransport({ baseUrl: config.agentKitUrl, apiKey: config.agentKitApiKey, fetch: fetchImpl });
+    const agentKitTransport = createReportTransport({ baseUrl: config.agentKitUrl, apiKey: credential, fetch: fetchImpl });
     const opsCore = new OpsCoreReporter(opsCoreTransport, config.opsCoreRetry, log);
     const agentKit = new AgentKitReporter(agentKitTransport, config.agentKitRetry, log);
     const agentId = () => this.#agentId ?? '';

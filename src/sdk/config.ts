@@ -33,6 +33,10 @@ export interface ResolvedConfig {
   taskPath: string;
   agentKitUrl: string;
   agentKitApiKey: string;
+  /** The agent's own credential, when it starts with one (else it gets one by registering). */
+  agentToken: string | null;
+  /** Where the agent keeps its credential across restarts; null: it does not. */
+  credentialFile: string | null;
   opsCoreUrl: string;
   opsCoreApiKey: string;
   signingSecret: string | undefined;
@@ -86,7 +90,8 @@ export function resolveConfig(options: AgentOptions): ResolvedConfig {
     return value.trim();
   };
   const agentKitUrl = fromEnv(options.agentKitUrl, 'AGENTKIT_URL', 'agentKitUrl');
-  const agentKitApiKey = fromEnv(options.agentKitApiKey, 'AGENTKIT_API_KEY', 'agentKitApiKey');
+  const agentToken = (options.agentToken ?? env.AGENTKIT_AGENT_TOKEN)?.trim() || null;
+  const agentKitApiKey = agentToken !== null ? (options.agentKitApiKey ?? env.AGENTKIT_API_KEY ?? '').trim() : fromEnv(options.agentKitApiKey, 'AGENTKIT_API_KEY', 'agentKitApiKey');
   const opsCoreUrl = fromEnv(options.opsCoreUrl, 'OPSCORE_API_URL', 'opsCoreUrl');
   const opsCoreApiKey = fromEnv(options.opsCoreApiKey, 'OPSCORE_API_KEY', 'opsCoreApiKey');
   if (agentKitUrl && !isHttpUrl(agentKitUrl)) problems.push(`AGENTKIT_URL is not an http(s) URL: ${agentKitUrl}`);
@@ -131,6 +136,8 @@ export function resolveConfig(options: AgentOptions): ResolvedConfig {
     taskPath: taskPath.startsWith('/') ? taskPath : `/${taskPath}`,
     agentKitUrl,
     agentKitApiKey,
+    agentToken,
+    credentialFile: (options.credentialFile ?? env.AGENTKIT_AGENT_CREDENTIAL_FILE)?.trim() || null,
     opsCoreUrl,
     opsCoreApiKey,
     signingSecret: options.signingSecret,

@@ -21,8 +21,8 @@ export interface ReportTransport {
 export interface TransportOptions {
   /** The receiver's base URL; a path prefix (`http://host/opscore`) is kept. */
   baseUrl: string;
-  /** Sent as `Authorization: Bearer <apiKey>`. */
-  apiKey: string;
+  /** Sent as `Authorization: Bearer <apiKey>` (a function: read at each request). */
+  apiKey: string | (() => string);
   /** An injected fetch (tests record or fake requests with one): used instead of the pool. */
   fetch?: typeof globalThis.fetch | undefined;
 }
@@ -46,7 +46,8 @@ function parse(text: string): unknown {
 export function createReportTransport(options: TransportOptions): ReportTransport {
   const base = new URL(options.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
-  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${options.apiKey}` };
+  const key = options.apiKey;
+  const headersOf = (): Record<string, string> => ({ 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${typeof key === 'function' ? key() : key}` });
 
   if (options.fetch) {
     const fetchImpl = options.fetch;
@@ -54,7 +55,7 @@ export function createReportTransport(options: TransportOptions): ReportTranspor
       async post(path, body, signal, timeoutMs) {
         const res = await fetchImpl(`${base.origin}${prefix}${path}`, {
           method: 'POST',
-          headers,
+          headers: headersOf(),
           body: JSON.stringify(body),
           signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
         });
@@ -71,7 +72,7 @@ export function createReportTransport(options: TransportOptions): ReportTranspor
       const res = await pool.request({
         method: 'POST',
         path: `${prefix}${path}`,
-        headers,
+        headers: headersOf(),
         body: JSON.stringify(body),
         signal,
         headersTimeout: timeoutMs,

@@ -114,8 +114,24 @@ export interface AgentOptions {
   taskPath?: string;
   /** AgentKit's base URL. Default: env `AGENTKIT_URL`. */
   agentKitUrl?: string;
-  /** An AgentKit API key. Default: env `AGENTKIT_API_KEY`. */
+  /**
+   * The AgentKit key the agent registers with: a registration key (role `agent`) or any key that
+   * may register. After registration the agent uses the credential (`agentToken`) AgentKit
+   * returned. Default: env `AGENTKIT_API_KEY`.
+   */
   agentKitApiKey?: string;
+  /**
+   * The agent's own credential from an earlier registration, to register again with the same
+   * `agentId` (a registration key cannot take over an existing id). Default: env
+   * `AGENTKIT_AGENT_TOKEN`; either this or `agentKitApiKey` is needed.
+   */
+  agentToken?: string;
+  /**
+   * A file in which the agent keeps its credential across restarts (written with mode 0600 after
+   * each registration that issues one, read at start). Default: env
+   * `AGENTKIT_AGENT_CREDENTIAL_FILE`; none.
+   */
+  credentialFile?: string;
   /** Ops-Core's base URL; a path prefix is kept. Default: env `OPSCORE_API_URL`. */
   opsCoreUrl?: string;
   /** Ops-Core's API key, sent as a Bearer token. Default: env `OPSCORE_API_KEY`. */

@@ -25,6 +25,10 @@ export interface RegisterInput {
   /** A freshly generated secret, used when the agent is new or `rotateSecret` is set. */
   candidateSecret: string;
   rotateSecret: boolean;
+  /** The hash of a newly issued agent credential to keep (replacing the old one); null keeps what is stored. */
+  tokenHash: string | null;
+  /** Only a new agent may be registered: when the id exists, nothing changes and the result is null. */
+  onlyIfNew: boolean;
   /** The REGISTER notification, or null when no webhook URL is configured. */
   notification: NewDelivery | null;
   /** What each task that ends because its agent restarted reports (queued before the REGISTER). */
@@ -137,7 +141,9 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 
-  registerAgent(input: RegisterInput): Promise<RegisterResult>;
+  registerAgent(input: RegisterInput): Promise<RegisterResult | null>;
+  /** The hash of the agent's credential (agentToken); null when there is no such agent or it has none. */
+  agentTokenHash(agentId: string): Promise<string | null>;
   /** Null when no such agent is registered. */
   deregisterAgent(input: DeregisterInput): Promise<{ agent: AgentRecord; failedTasks: TaskRecord[] } | null>;
   getAgent(agentId: string): Promise<AgentRecord | null>;

@@ -49,6 +49,7 @@ describe.skipIf(missing.length > 0)(title, () => {
           PORT: String(agentKitPort),
           AGENTKIT_DB: path.join(dataDir, 'agentkit.db'),
           AGENTKIT_API_KEYS: API_KEY,
+          AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
           OPSCORE_WEBHOOK_URL: `${opsCoreUrl}/v1/opscore/internal/agent/notify`,
           OPSCORE_WEBHOOK_SECRET: WEBHOOK_SECRET,
           OPSCORE_API_URL: opsCoreUrl,

@@ -35,6 +35,7 @@ export class System {
     this.agentKit = await startAgentKitProcess({
       AGENTKIT_DB: join(this.#dir, 'agentkit.db'),
       AGENTKIT_API_KEYS: AGENTKIT_KEY,
+      AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
       OPSCORE_WEBHOOK_URL: `${this.opsCore.url}/v1/opscore/internal/agent/notify`,
       OPSCORE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       OPSCORE_API_URL: this.opsCore.url,

@@ -93,7 +93,7 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
 
 /** AgentKit (src/main.ts) as one real node process on a given port, so it can come back on the same URL. */
 export function startAgentKitOn(port: number, env: Record<string, string>): Promise<RunningProcess> {
-  return startTsProcess('src/main.ts', { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', AGENTKIT_API_KEYS: AGENTKIT_KEY, ...env }, port);
+  return startTsProcess('src/main.ts', { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', AGENTKIT_API_KEYS: AGENTKIT_KEY, AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1', ...env }, port);
 }
 
 /** The environment that points AgentKit at a (reference) Ops-Core. */

@@ -110,6 +110,7 @@ describe('a Python consumer outside the repository (FastAPI, standing in for Ops
     agentkit = await startAgentKitProcess({
       AGENTKIT_DB: join(scratch, 'agentkit.db'),
       AGENTKIT_API_KEYS: AGENTKIT_KEY,
+      AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
       OPSCORE_WEBHOOK_URL: `http://127.0.0.1:${port}/v1/opscore/internal/agent/notify`,
       OPSCORE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       OPSCORE_API_URL: `http://127.0.0.1:${port}`,

@@ -85,6 +85,7 @@ describe('a TypeScript consumer outside the repository', () => {
     agentkit = await startAgentKitProcess({
       AGENTKIT_DB: join(scratch, 'agentkit.db'),
       AGENTKIT_API_KEYS: AGENTKIT_KEY,
+      AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
       OPSCORE_WEBHOOK_URL: `${reference.url}/v1/opscore/internal/agent/notify`,
       OPSCORE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       OPSCORE_API_URL: reference.url,

@@ -31,6 +31,7 @@ afterEach(async () => {
 function env(opsCoreUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     AGENTKIT_API_KEYS: API_KEY,
+    AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
     OPSCORE_WEBHOOK_URL: `${opsCoreUrl}/v1/opscore/internal/agent/notify`,
     OPSCORE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     AGENTKIT_WEBHOOK_RETRY_SCHEDULE: '0,0.05,0.05,0.1,0.2,0.5,1,1,1,1,1,1,1,1,1',

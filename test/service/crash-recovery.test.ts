@@ -27,6 +27,7 @@ describe('AgentKit killed with SIGKILL', () => {
     const env = {
       AGENTKIT_DB: join(dir, 'agentkit.db'),
       AGENTKIT_API_KEYS: API_KEY,
+      AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
       OPSCORE_WEBHOOK_URL: `${opsCore.url}/v1/opscore/internal/agent/notify`,
       OPSCORE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       AGENTKIT_WEBHOOK_RETRY_SCHEDULE: '0,0.1,0.1,0.1',
@@ -70,7 +71,7 @@ describe.each([['SQLite'], ['PostgreSQL']])('AgentKit on %s killed the moment it
     agent = await new Receiver().start();
     agent.answer(() => ({ status: 202 }));
     if (storeName === 'PostgreSQL') schema = await freshSchema('agentkit_crash');
-    const env = { AGENTKIT_DB: schema ? schema.url : join(dir, 'agentkit.db'), AGENTKIT_API_KEYS: API_KEY, AGENTKIT_LEASE_MS: '11000' };
+    const env = { AGENTKIT_DB: schema ? schema.url : join(dir, 'agentkit.db'), AGENTKIT_API_KEYS: API_KEY, AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1', AGENTKIT_LEASE_MS: '11000' };
     ak = await startAgentKitProcess(env);
     const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
     const registered = await fetch(`${ak.url}/v1/agents`, { method: 'POST', headers, body: JSON.stringify(registration({ agentId: 'worker', contactEndpoint: `${agent.url}/tasks` })) });

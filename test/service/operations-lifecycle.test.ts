@@ -21,6 +21,7 @@ beforeAll(async () => {
   ak = await startAgentKitProcess({
     AGENTKIT_DB: join(dir, 'agentkit.db'),
     AGENTKIT_API_KEYS: API_KEY,
+    AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
     OPSCORE_WEBHOOK_URL: `${opsCore.url}/v1/opscore/internal/agent/notify`,
     OPSCORE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     OPSCORE_API_URL: opsCore.url,

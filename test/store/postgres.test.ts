@@ -107,7 +107,7 @@ describe('PostgreSQL store with several processes', () => {
 
   it('when a process restarts, then leases held by others are kept (they lapse, they are not cleared)', async () => {
     const a = await h.open();
-    await a.registerAgent({ restartReport: () => null, agent: agent('lease-keeper'), candidateSecret: 's', rotateSecret: false, notification: lifecycle('lease-keeper', 'REGISTER'), now: iso(T0) });
+    await a.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agent('lease-keeper'), candidateSecret: 's', rotateSecret: false, notification: lifecycle('lease-keeper', 'REGISTER'), now: iso(T0) });
     expect(await a.claimDeliveries(T0, 10, 'A', T0 + 10_000)).toHaveLength(1);
     const restarted = await h.open();
     expect(await restarted.claimDeliveries(T0 + 1, 10, 'B', T0 + 20_000)).toEqual([]);
@@ -116,7 +116,7 @@ describe('PostgreSQL store with several processes', () => {
 
   it('when the same idempotency key reaches two processes at once, then one task is created and the other call replays it', async () => {
     const [a, b] = [await h.open(), await h.open()];
-    await a.registerAgent({ restartReport: () => null, agent: agent('idem'), candidateSecret: 's', rotateSecret: false, notification: null, now: iso(T0) });
+    await a.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agent('idem'), candidateSecret: 's', rotateSecret: false, notification: null, now: iso(T0) });
     for (let round = 0; round < 10; round++) {
       const key = `key-${round}`;
       const [ra, rb] = await Promise.all(
@@ -145,7 +145,7 @@ describe('PostgreSQL store with several processes', () => {
         for (let step = 0; step < 5; step++) {
           const s = handles[(n + step) % 3]!;
           if (step % 2 === 0) {
-            await s.registerAgent({ restartReport: () => null, agent: agent(id), candidateSecret: 's', rotateSecret: false, notification: lifecycle(id, 'REGISTER'), now: iso(T0) });
+            await s.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agent(id), candidateSecret: 's', rotateSecret: false, notification: lifecycle(id, 'REGISTER'), now: iso(T0) });
             events.push('REGISTER');
           } else {
             await s.deregisterAgent({ agentId: id, notification: () => lifecycle(id, 'DEREGISTER'), endReport: () => null, now: iso(T0) });
@@ -165,7 +165,7 @@ describe('PostgreSQL store with several processes', () => {
     const [a, b] = [await h.open(), await h.open()];
     for (let round = 0; round < 10; round++) {
       const id = `leaving-${round}`;
-      await a.registerAgent({ restartReport: () => null, agent: agent(id), candidateSecret: 's', rotateSecret: false, notification: null, now: iso(T0) });
+      await a.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agent(id), candidateSecret: 's', rotateSecret: false, notification: null, now: iso(T0) });
       const dispatch = (i: number) => {
         const t = task(id, `leaving-${round}-${i}`);
         return a.createTask({ task: t, delivery: () => taskDelivery(t), idempotencyKey: null, requestHash: '' });
@@ -219,7 +219,7 @@ describe('PostgreSQL store with several processes', () => {
     const own = await postgresHarness(); // a schema of its own: the claim below finds only this task's delivery
     onTestFinished(() => own.cleanup());
     const store = await own.open();
-    await store.registerAgent({ restartReport: () => null, agent: agent('lock-order'), candidateSecret: 's', rotateSecret: false, notification: null, now: iso(T0) });
+    await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agent('lock-order'), candidateSecret: 's', rotateSecret: false, notification: null, now: iso(T0) });
     const t = task('lock-order', 'lock-order-1');
     const delivery = taskDelivery(t);
     await store.createTask({ task: t, delivery: () => delivery, idempotencyKey: null, requestHash: '' });
@@ -261,11 +261,11 @@ describe('PostgreSQL store with several processes', () => {
     for (let round = 0; round < 10; round++) {
       const id = `twin-${round}`;
       const results = await Promise.all(
-        [a, b].map((s, i) => s.registerAgent({ restartReport: () => null, agent: agent(id), candidateSecret: `secret-${i}`, rotateSecret: false, notification: lifecycle(id, 'REGISTER'), now: iso(T0) })),
+        [a, b].map((s, i) => s.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agent(id), candidateSecret: `secret-${i}`, rotateSecret: false, notification: lifecycle(id, 'REGISTER'), now: iso(T0) })),
       );
-      expect(results.map((r) => r.created).sort()).toEqual([false, true]);
-      const creator = results.find((r) => r.created)!;
-      expect(results.find((r) => !r.created)!.issuedSecret).toBeNull();
+      expect(results.map((r) => r!.created).sort()).toEqual([false, true]);
+      const creator = results.find((r) => r!.created)!;
+      expect(results.find((r) => !r!.created)!.issuedSecret).toBeNull();
       expect((await a.getAgentContact(id))?.signingSecret).toBe(creator.issuedSecret);
     }
   });

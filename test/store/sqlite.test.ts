@@ -34,7 +34,7 @@ describe('SQLite store at start', () => {
     const h = await sqliteHarness();
     try {
       const first = await h.open();
-      await first.registerAgent({ restartReport: () => null,
+      await first.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false,
         agent: { agentId: 'a1', agentName: 'n', version: '1', capabilities: [], contactEndpoint: 'http://127.0.0.1:9/', metadata: {} },
         candidateSecret: 's',
         rotateSecret: false,

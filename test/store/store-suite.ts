@@ -139,6 +139,8 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         rotateSecret: false,
         notification: notify ? lifecycle(agentId, 'REGISTER') : null,
         restartReport: (t) => ({ ...stateReport(t), orderKey: `lifecycle:${t.agentId}` }),
+        tokenHash: null,
+        onlyIfNew: false,
         now,
       });
     }
@@ -175,11 +177,11 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
     describe('registerAgent', () => {
       it('when the agent is new, then it is stored with a fresh secret and its REGISTER is queued', async () => {
         const note = lifecycle('a1', 'REGISTER');
-        const res = await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 'whsec_first', rotateSecret: false, notification: note, now: iso(T0) });
-        expect(res.created).toBe(true);
-        expect(res.issuedSecret).toBe('whsec_first');
-        expect(res.agent).toEqual({ ...agentDetails('a1'), heartbeatIntervalSeconds: null, maxConcurrentTasks: null, activeTasks: 0, lastSeenAt: iso(T0), registeredAt: iso(T0), updatedAt: iso(T0) });
-        expect(await store.getAgent('a1')).toEqual(res.agent);
+        const res = await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agentDetails('a1'), candidateSecret: 'whsec_first', rotateSecret: false, notification: note, now: iso(T0) });
+        expect(res!.created).toBe(true);
+        expect(res!.issuedSecret).toBe('whsec_first');
+        expect(res!.agent).toEqual({ ...agentDetails('a1'), heartbeatIntervalSeconds: null, maxConcurrentTasks: null, activeTasks: 0, lastSeenAt: iso(T0), registeredAt: iso(T0), updatedAt: iso(T0) });
+        expect(await store.getAgent('a1')).toEqual(res!.agent);
         expect(await store.getAgentContact('a1')).toEqual({ contactEndpoint: 'http://127.0.0.1:9/a1', signingSecret: 'whsec_first' });
         const d = await store.getDelivery(note.deliveryId);
         expect(d).toMatchObject({ ...note, status: 'pending', attempts: 0, retryBase: 0, lastStatusCode: null, lastError: null, attemptLog: [] });
@@ -189,16 +191,16 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when the agent registers again, then it is updated, keeps its secret and first registration time, and notifies again', async () => {
         await register('a1');
         const later = iso(T0 + 5000);
-        const res = await store.registerAgent({ restartReport: () => null,
+        const res = await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false,
           agent: agentDetails('a1', { version: '2.0.0', capabilities: ['other'], contactEndpoint: 'http://127.0.0.1:9/new' }),
           candidateSecret: 'whsec_unused',
           rotateSecret: false,
           notification: lifecycle('a1', 'REGISTER'),
           now: later,
         });
-        expect(res.created).toBe(false);
-        expect(res.issuedSecret).toBeNull();
-        expect(res.agent).toMatchObject({ version: '2.0.0', capabilities: ['other'], registeredAt: iso(T0), updatedAt: later });
+        expect(res!.created).toBe(false);
+        expect(res!.issuedSecret).toBeNull();
+        expect(res!.agent).toMatchObject({ version: '2.0.0', capabilities: ['other'], registeredAt: iso(T0), updatedAt: later });
         expect(await store.getAgentContact('a1')).toEqual({ contactEndpoint: 'http://127.0.0.1:9/new', signingSecret: `whsec_a1_${iso(T0)}` });
         expect((await store.listAgents({ limit: 10 }, { capability: 'echo' })).items).toEqual([]);
         expect((await store.listAgents({ limit: 10 }, { capability: 'other' })).items.map((a) => a.agentId)).toEqual(['a1']);
@@ -208,9 +210,32 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
 
       it('when the secret is rotated, then the new secret is issued and used', async () => {
         await register('a1');
-        const res = await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 'whsec_rotated', rotateSecret: true, notification: null, now: iso(T0 + 1) });
-        expect(res.issuedSecret).toBe('whsec_rotated');
+        const res = await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agentDetails('a1'), candidateSecret: 'whsec_rotated', rotateSecret: true, notification: null, now: iso(T0 + 1) });
+        expect(res!.issuedSecret).toBe('whsec_rotated');
         expect((await store.getAgentContact('a1'))?.signingSecret).toBe('whsec_rotated');
+      });
+
+      it('when a registration may only create and the id exists, then it changes nothing and answers null; a new id registers', async () => {
+        await register('a1');
+        const input = { restartReport: () => null, tokenHash: 'f'.repeat(64), onlyIfNew: true, agent: agentDetails('a1', {}), candidateSecret: 'whsec_thief', rotateSecret: true, notification: lifecycle('a1', 'REGISTER'), now: iso(T0 + 1) };
+        expect(await store.registerAgent(input)).toBeNull();
+        expect((await store.getAgentContact('a1'))?.signingSecret).toBe(`whsec_a1_${iso(T0)}`);
+        expect(await store.agentTokenHash('a1')).toBeNull();
+        expect((await allDeliveries()).length).toBe(1);
+        expect((await store.registerAgent({ ...input, agent: agentDetails('a2', {}) }))?.created).toBe(true);
+      });
+
+      it("when a registration issues a credential, then its digest is kept (and replaced by the next, kept when none is issued) until the agent is deregistered", async () => {
+        const base = { restartReport: () => null, onlyIfNew: false, agent: agentDetails('a1', {}), candidateSecret: 'whsec_c', rotateSecret: false, notification: null, now: iso(T0) };
+        await store.registerAgent({ ...base, tokenHash: 'a'.repeat(64) });
+        expect(await store.agentTokenHash('a1')).toBe('a'.repeat(64));
+        await store.registerAgent({ ...base, tokenHash: null });
+        expect(await store.agentTokenHash('a1')).toBe('a'.repeat(64));
+        await store.registerAgent({ ...base, tokenHash: 'b'.repeat(64) });
+        expect(await store.agentTokenHash('a1')).toBe('b'.repeat(64));
+        await store.deregisterAgent({ agentId: 'a1', notification: () => null, endReport: () => null, now: iso(T0 + 1) });
+        expect(await store.agentTokenHash('a1')).toBeNull();
+        expect(await store.agentTokenHash('nobody')).toBeNull();
       });
 
       it('when there is no notification (webhooks off), then nothing is queued', async () => {
@@ -305,7 +330,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when the agent registers again after leaving, then it is a new agent with a new secret', async () => {
         await register('a1');
         await store.deregisterAgent({ agentId: 'a1', notification: () => null, endReport: () => null, now: iso(T0 + 1) });
-        const again = await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 'whsec_second', rotateSecret: false, notification: null, now: iso(T0 + 2) });
+        const again = await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agentDetails('a1'), candidateSecret: 'whsec_second', rotateSecret: false, notification: null, now: iso(T0 + 2) });
         expect(again).toMatchObject({ created: true, issuedSecret: 'whsec_second', agent: { registeredAt: iso(T0 + 2) } });
       });
     });
@@ -432,7 +457,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
     describe('claimDeliveries', () => {
       it('when an order key has several pending deliveries, then only its lowest one is claimable until it ends', async () => {
         const first = lifecycle('a1', 'REGISTER');
-        await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: first, now: iso(T0) });
+        await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: first, now: iso(T0) });
         const second = lifecycle('a1', 'DEREGISTER');
         await store.deregisterAgent({ agentId: 'a1', notification: () => second, endReport: () => null, now: iso(T0) });
         await register('a2', {}, false);
@@ -450,8 +475,8 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when the lowest of an order key waits for a retry, then the later ones wait too', async () => {
         const r1 = lifecycle('a1', 'REGISTER');
         const r2 = lifecycle('a1', 'REGISTER');
-        await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r1, now: iso(T0) });
-        await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
+        await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r1, now: iso(T0) });
+        await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
         await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
         await store.recordAttempt(r1.deliveryId, 'A', attemptAt(T0, 503, 'HTTP 503'), { outcome: 'retry', nextAttemptAt: T0 + 1000 }, noReport);
         expect(await store.claimDeliveries(T0 + 500, 10, 'A', T0 + LEASE)).toEqual([]);
@@ -462,7 +487,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it('when the lowest of an order key failed for good, then the next one is claimable', async () => {
         await register('a1');
         const r2 = lifecycle('a1', 'REGISTER');
-        await store.registerAgent({ restartReport: () => null, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
+        await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agentDetails('a1'), candidateSecret: 's', rotateSecret: false, notification: r2, now: iso(T0) });
         const [first] = await store.claimDeliveries(T0, 10, 'A', T0 + LEASE);
         await store.recordAttempt(first!.deliveryId, 'A', attemptAt(T0, 410, 'HTTP 410'), { outcome: 'failed' }, noReport);
         expect((await store.claimDeliveries(T0, 10, 'A', T0 + LEASE)).map((d) => d.deliveryId)).toEqual([r2.deliveryId]);
@@ -826,7 +851,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await store.reportTask({ taskId: running.taskId, report: { status: 'running' }, hasResult: false, now: iso(T0 + 1) });
         await store.cancelTask({ taskId: canceling.taskId, reason: null, now: iso(T0 + 1), graceMs: 1000, notice: (t, e) => cancelNotice(t, e, new Date(T0 + 1)) });
         const again = await register('a1', { heartbeatIntervalSeconds: 5 }, true, iso(T0 + 2));
-        expect(again.endedTasks.map((t) => [t.taskId, t.status]).sort()).toEqual([[delivered.taskId, 'failed'], [canceling.taskId, 'canceled'], [running.taskId, 'failed']].sort());
+        expect(again!.endedTasks.map((t) => [t.taskId, t.status]).sort()).toEqual([[delivered.taskId, 'failed'], [canceling.taskId, 'canceled'], [running.taskId, 'failed']].sort());
         expect((await store.getTask(delivered.taskId))?.error?.code).toBe('agent_restarted');
         expect((await store.getTask(queued.taskId))?.status).toBe('queued');
         const lifecycleOrder = (await allDeliveries()).filter((d) => d.orderKey === 'lifecycle:a1').map((d) => d.kind);
@@ -837,7 +862,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a1', {}, false);
         const { task } = await dispatch('a1');
         await deliverDue(T0);
-        expect((await register('a1', {}, false, iso(T0 + 1))).endedTasks).toEqual([]);
+        expect((await register('a1', {}, false, iso(T0 + 1)))!.endedTasks).toEqual([]);
         expect((await store.getTask(task.taskId))?.status).toBe('delivered');
       });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createAgentKitClient, type AgentKitClient } from '../../src/client/agentkit.js';
 import { loadConfig } from '../../src/config/config.js';
+import type { Resolver } from '../../src/delivery/http-sender.js';
 import { createService, type Service } from '../../src/service.js';
 
 export const API_KEY = 'test-key-1';
@@ -23,7 +24,7 @@ export interface TestService {
  * Starts AgentKit in-process on 127.0.0.1:0 with a fresh SQLite file. `env` adds or
  * overrides configuration variables.
  */
-export async function startService(env: Record<string, string> = {}, options: { dbPath?: string } = {}): Promise<TestService> {
+export async function startService(env: Record<string, string> = {}, options: { dbPath?: string; resolver?: Resolver } = {}): Promise<TestService> {
   const dir = options.dbPath ? null : mkdtempSync(join(tmpdir(), 'agentkit-test-'));
   const dbPath = options.dbPath ?? join(dir!, 'agentkit.db');
   const config = loadConfig({
@@ -31,10 +32,11 @@ export async function startService(env: Record<string, string> = {}, options: { 
     HOST: '127.0.0.1',
     AGENTKIT_DB: dbPath,
     AGENTKIT_API_KEYS: `${API_KEY},second-key`,
+    AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
     AGENTKIT_VALIDATE_RESPONSES: 'true',
     ...env,
   });
-  const service = await createService(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), pollIntervalMs: 200 });
+  const service = await createService(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), pollIntervalMs: 200, ...(options.resolver ? { resolver: options.resolver } : {}) });
   const url = await service.start();
   return {
     service,

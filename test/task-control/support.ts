@@ -17,6 +17,7 @@ export { AGENTKIT_KEY, api, OPSCORE_KEY, until };
 /** What the task-control tests set for AgentKit: short graces, quick retries, a fast watchdog. */
 export const CONTROL_ENV = {
   AGENTKIT_API_KEYS: AGENTKIT_KEY,
+  AGENTKIT_AGENT_HOSTS: '127.0.0.0/8,::1',
   AGENTKIT_MISSED_HEARTBEATS: '2',
   AGENTKIT_CANCEL_GRACE_MS: '1500',
   AGENTKIT_WEBHOOK_RETRY_SCHEDULE: '0,0.2,0.5,1,1,1,1,1',

@@ -4,8 +4,20 @@ import { ConfigError, DEFAULT_WEBHOOK_RETRY_SCHEDULE, loadConfig } from '../../s
 describe('loadConfig', () => {
   it('when only the API keys are given, then the defaults apply', () => {
     const c = loadConfig({ AGENTKIT_API_KEYS: 'a, b' });
-    expect(c).toMatchObject({ port: 8080, database: './data/agentkit.db', apiKeys: ['a', 'b'], webhookUrl: null, maxBodyBytes: 1_048_576 });
+    expect(c).toMatchObject({ port: 8080, database: './data/agentkit.db', webhookUrl: null, maxBodyBytes: 1_048_576, agentHosts: [] });
+    // Bare keys are admin, as before roles; the service says so at start.
+    expect(c.apiKeys).toEqual([{ role: 'admin', key: 'a', bare: true }, { role: 'admin', key: 'b', bare: true }]);
     expect(c.webhookRetrySchedule).toEqual(DEFAULT_WEBHOOK_RETRY_SCHEDULE);
+  });
+
+  it('when API keys carry roles, then each key has its role; a key that merely contains a colon stays a bare admin key', () => {
+    expect(loadConfig({ AGENTKIT_API_KEYS: 'admin:k1, dispatcher:k2,agent:k3,other:k:4' }).apiKeys).toEqual([
+      { role: 'admin', key: 'k1', bare: false },
+      { role: 'dispatcher', key: 'k2', bare: false },
+      { role: 'agent', key: 'k3', bare: false },
+      { role: 'admin', key: 'other:k:4', bare: true },
+    ]);
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'dispatcher:' })).toThrow(/AGENTKIT_API_KEYS has the role dispatcher without a key/);
   });
 
   it('when a required or paired variable is missing, then the error names it', () => {

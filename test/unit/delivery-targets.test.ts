@@ -19,7 +19,7 @@ describe('per-target delivery limit', () => {
       await store.migrate();
       for (const [i, targetUrl] of urls.entries()) {
         const agentId = `agent-${i}`;
-        await store.registerAgent({ restartReport: () => null,
+        await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false,
           agent: { agentId, agentName: 'a', version: '1', capabilities: [], contactEndpoint: targetUrl, metadata: {} },
           candidateSecret: 'secret',
           rotateSecret: false,

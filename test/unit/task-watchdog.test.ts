@@ -18,7 +18,7 @@ afterEach(async () => {
 
 async function takenTask(deadlineMs: number | null): Promise<TaskRecord> {
   const agent = { agentId: 'a-1', agentName: 'a', version: '1', capabilities: [], contactEndpoint: 'http://127.0.0.1:9/tasks', metadata: {} };
-  await store.registerAgent({ restartReport: () => null, agent, candidateSecret: 'whsec_c2VjcmV0', rotateSecret: false, notification: null, now: iso(T0) });
+  await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent, candidateSecret: 'whsec_c2VjcmV0', rotateSecret: false, notification: null, now: iso(T0) });
   const task: TaskRecord = {
     ...newTask({ taskId: `t-${deadlineMs}`, agentId: 'a-1', taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: null, timeoutSeconds: deadlineMs === null ? null : 1, opscoreMessage: null }, iso(T0)),
     deadline: deadlineMs === null ? null : iso(deadlineMs),
@@ -73,7 +73,7 @@ describe('TaskWatchdog', () => {
 describe('TaskWatchdog: heartbeats and cancels', () => {
   async function agentWith(heartbeatIntervalSeconds: number | null) {
     const agent = { agentId: 'a-2', agentName: 'a', version: '1', capabilities: [], contactEndpoint: 'http://127.0.0.1:9/tasks', metadata: {}, heartbeatIntervalSeconds };
-    await store.registerAgent({ restartReport: () => null, agent, candidateSecret: 'whsec_c2VjcmV0', rotateSecret: false, notification: null, now: iso(T0) });
+    await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent, candidateSecret: 'whsec_c2VjcmV0', rotateSecret: false, notification: null, now: iso(T0) });
   }
 
   async function deliveredTask(taskId: string): Promise<TaskRecord> {

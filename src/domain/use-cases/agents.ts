@@ -1,15 +1,20 @@
+import { isIP } from 'node:net';
 import type { Page, Store } from '../../store/types.js';
 import type { AgentRecord, RegistrationRequest } from '../agent.js';
-import type { AgentHostAllowlist } from '../agent-hosts.js';
+import type { AgentHostPolicy } from '../agent-hosts.js';
 import type { Clock } from '../clock.js';
-import { invalid, notFound } from '../errors.js';
-import { newAgentId, newSigningSecret } from '../ids.js';
+import { storedDigest } from '../../net/secrets.js';
+import { mustActFor, registrationAccess, takenIdMessage, type Principal } from '../access.js';
+import { forbidden, invalid, notFound, unprocessable } from '../errors.js';
+import { newAgentId, newAgentToken, newSigningSecret } from '../ids.js';
 import { endReport, lifecycleDelivery, restartReport, type OpsCoreTargets } from '../messages.js';
 
 export interface AgentUseCaseDeps {
   store: Store;
   targets: OpsCoreTargets;
-  allowlist: AgentHostAllowlist;
+  agentHosts: AgentHostPolicy;
+  /** Resolves a contactEndpoint's host name to its addresses (to refuse internal ones early). */
+  resolve: (hostname: string) => Promise<Array<{ address: string }>>;
   clock: Clock;
   /** Called after a commit that queued deliveries; with the target URL when all went to one. */
   queued: (targetUrl?: string) => void;
@@ -19,16 +24,18 @@ export interface AgentUseCaseDeps {
 export class AgentUseCases {
   constructor(private readonly deps: AgentUseCaseDeps) {}
 
-  /** Stores the agent and its REGISTER notification in one transaction. */
-  async register(req: RegistrationRequest) {
+  /**
+   * Stores the agent and its REGISTER notification in one transaction, and issues its credential
+   * (agentToken) unless the agent registers itself with the one it holds (see registrationAccess).
+   */
+  async register(req: RegistrationRequest, principal: Principal) {
+    const access = registrationAccess(principal, req.agentId);
     const url = new URL(req.contactEndpoint);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('contactEndpoint must be an http or https URL');
-    if (!this.deps.allowlist.allows(url)) {
-      throw invalid(`contactEndpoint host "${url.hostname}" is not in this deployment's allowlist of agent hosts (AGENTKIT_AGENT_HOSTS)`);
-    }
+    await this.#checkEndpoint(url);
     const now = this.deps.clock.now();
     const agent = {
-      agentId: req.agentId ?? newAgentId(),
+      agentId: access.agentId ?? newAgentId(),
       agentName: req.agentName,
       version: req.version,
       capabilities: [...new Set(req.capabilities ?? [])],
@@ -38,21 +45,43 @@ export class AgentUseCases {
       maxConcurrentTasks: req.maxConcurrentTasks ?? null,
     };
     const notification = lifecycleDelivery(this.deps.targets, 'REGISTER', agent, now);
+    const agentToken = access.issueToken ? newAgentToken(agent.agentId) : null;
     const result = await this.deps.store.registerAgent({
       agent,
       candidateSecret: newSigningSecret(),
       rotateSecret: req.rotateSigningSecret ?? false,
+      tokenHash: agentToken === null ? null : storedDigest(agentToken),
+      onlyIfNew: access.onlyIfNew,
       notification,
       restartReport: restartReport(this.deps.targets),
       now: now.toISOString(),
     });
+    if (result === null) throw forbidden(takenIdMessage(agent.agentId));
     if (result.endedTasks.length > 0) this.deps.queued();
     else if (notification) this.deps.queued(notification.targetUrl);
-    return { ...result, registerDeliveryId: notification?.deliveryId ?? null };
+    return { ...result, agentToken, registerDeliveryId: notification?.deliveryId ?? null };
+  }
+
+  /**
+   * Refuses, early, a contactEndpoint that leads to an internal address (the delivery checks
+   * again when it connects). A name that does not resolve now may later; deliveries will tell.
+   */
+  async #checkEndpoint(url: URL): Promise<void> {
+    const literal = this.deps.agentHosts.literalRefusal(url);
+    if (literal) throw unprocessable(`contactEndpoint refused: ${literal}`);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (!isIP(host)) {
+      const addresses = await this.deps.resolve(host).catch(() => []);
+      for (const { address } of addresses) {
+        const refusal = this.deps.agentHosts.refusal(host, address);
+        if (refusal) throw unprocessable(`contactEndpoint refused: ${refusal}`);
+      }
+    }
   }
 
   /** Removes the agent, queues DEREGISTER, and fails the tasks it has not taken. */
-  async deregister(agentId: string): Promise<void> {
+  async deregister(agentId: string, principal: Principal): Promise<void> {
+    mustActFor(principal, agentId, `agent ${agentId}`);
     const now = this.deps.clock.now();
     const result = await this.deps.store.deregisterAgent({
       agentId,
@@ -64,7 +93,8 @@ export class AgentUseCases {
     this.deps.queued();
   }
 
-  async get(agentId: string): Promise<AgentRecord> {
+  async get(agentId: string, principal: Principal): Promise<AgentRecord> {
+    mustActFor(principal, agentId, `agent ${agentId}`);
     const agent = await this.deps.store.getAgent(agentId);
     if (!agent) throw notFound(`No agent with id ${agentId}`);
     return agent;

@@ -1,6 +1,7 @@
 import type { DeliveryFilter, Page, Store } from '../../store/types.js';
 import type { Clock } from '../clock.js';
 import type { DeliveryRecord } from '../delivery.js';
+import { mustActFor, type Principal } from '../access.js';
 import { conflict, notFound } from '../errors.js';
 
 /** The delivery log and redelivery. */
@@ -11,9 +12,11 @@ export class DeliveryUseCases {
     return this.deps.store.listDeliveries({ limit, cursor }, filter);
   }
 
-  async get(deliveryId: string): Promise<DeliveryRecord> {
+  /** An agent reads only deliveries about itself (the SDK waits for its REGISTER so). */
+  async get(deliveryId: string, principal: Principal): Promise<DeliveryRecord> {
     const delivery = await this.deps.store.getDelivery(deliveryId);
     if (!delivery) throw notFound(`No delivery with id ${deliveryId}`);
+    mustActFor(principal, delivery.agentId, `delivery ${deliveryId}`);
     return delivery;
   }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Page, Store } from '../../store/types.js';
 import type { Clock } from '../clock.js';
 import { taskFromDispatch, type DispatchRequest } from '../dispatch.js';
+import { mustActFor, type Principal } from '../access.js';
 import { conflict, notFound } from '../errors.js';
 import { newTaskId } from '../ids.js';
 import { cancelNotice, taskDelivery } from '../messages.js';
@@ -41,7 +42,7 @@ export class TaskUseCases {
    */
   async dispatch(agentId: string, req: DispatchRequest, idempotencyKey: string | null): Promise<{ task: TaskRecord; replayed: boolean }> {
     const now = this.deps.clock.now();
-    const task = newTask({ taskId: newTaskId(), agentId, ...taskFromDispatch(req) }, now.toISOString());
+    const task = newTask(Object.assign(taskFromDispatch(req), { taskId: newTaskId(), agentId }), now.toISOString());
     let target: string | undefined;
     const result = await this.deps.store.createTask({
       task,
@@ -65,9 +66,10 @@ export class TaskUseCases {
     }
   }
 
-  async get(taskId: string): Promise<TaskRecord> {
+  async get(taskId: string, principal: Principal): Promise<TaskRecord> {
     const task = await this.deps.store.getTask(taskId);
     if (!task) throw notFound(`No task with id ${taskId}`);
+    mustActFor(principal, task.agentId, `task ${taskId}`);
     return task;
   }
 
@@ -76,7 +78,9 @@ export class TaskUseCases {
   }
 
   /** Applies the agent's report (`hasResult`: it carried a `result`, possibly null). */
-  async report(taskId: string, report: TaskReport, hasResult: boolean): Promise<TaskRecord> {
+  async report(taskId: string, report: TaskReport, hasResult: boolean, principal: Principal): Promise<TaskRecord> {
+    // An agent reports on its own tasks only (admin on any).
+    if (principal.role === 'agent') await this.get(taskId, principal);
     const result = await this.deps.store.reportTask({ taskId, report, hasResult, now: this.deps.clock.now().toISOString() });
     if (result.outcome === 'not-found') throw notFound(`No task with id ${taskId}`);
     if (result.outcome === 'conflict') throw conflict(result.message);

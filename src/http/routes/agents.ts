@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { components, operations } from '../../../generated/ts/agentkit.js';
 import type { AgentUseCases } from '../../domain/use-cases/agents.js';
 import type { TaskUseCases } from '../../domain/use-cases/tasks.js';
+import { principalOf } from '../auth.js';
 import { presentAgent, presentPage, presentRegistration, presentTask } from '../presenters.js';
 
 type Schemas = components['schemas'];
@@ -12,13 +13,13 @@ export function agentRoutes(agents: AgentUseCases, tasks: TaskUseCases): Router 
   const r = Router();
 
   r.post('/v1/agents', async (req, res) => {
-    const registered = await agents.register(req.body as Schemas['AgentRegistrationRequest']);
+    const registered = await agents.register(req.body as Schemas['AgentRegistrationRequest'], principalOf(req));
     res.status(registered.created ? 201 : 200).json(presentRegistration(registered));
   });
 
   // The original AgentKit's route and answer, which Ops-Core's documents and fixtures use.
   r.post('/v1/agents/register', async (req, res) => {
-    const registered = await agents.register(req.body as Schemas['AgentRegistrationRequest']);
+    const registered = await agents.register(req.body as Schemas['AgentRegistrationRequest'], principalOf(req));
     const body: Schemas['CompatRegistrationResponse'] = {
       status: 'success',
       message: `Agent '${registered.agent.agentName}' ${registered.created ? 'registered' : 'updated'} successfully.`,
@@ -34,11 +35,11 @@ export function agentRoutes(agents: AgentUseCases, tasks: TaskUseCases): Router 
   });
 
   r.get('/v1/agents/:agentId', async (req, res) => {
-    res.json(presentAgent(await agents.get(req.params.agentId)));
+    res.json(presentAgent(await agents.get(req.params.agentId, principalOf(req))));
   });
 
   r.delete('/v1/agents/:agentId', async (req, res) => {
-    await agents.deregister(req.params.agentId);
+    await agents.deregister(req.params.agentId, principalOf(req));
     res.status(204).end();
   });
 

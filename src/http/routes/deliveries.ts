@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { operations } from '../../../generated/ts/agentkit.js';
 import type { DeliveryUseCases } from '../../domain/use-cases/deliveries.js';
+import { principalOf } from '../auth.js';
 import { presentDelivery, presentPage } from '../presenters.js';
 
 type ListDeliveriesQuery = NonNullable<operations['listWebhookDeliveries']['parameters']['query']>;
@@ -16,7 +17,7 @@ export function deliveryRoutes(deliveries: DeliveryUseCases): Router {
   });
 
   r.get('/v1/webhook-deliveries/:deliveryId', async (req, res) => {
-    res.json(presentDelivery(await deliveries.get(req.params.deliveryId)));
+    res.json(presentDelivery(await deliveries.get(req.params.deliveryId, principalOf(req))));
   });
 
   r.post('/v1/webhook-deliveries/:deliveryId/redeliver', async (req, res) => {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { components, operations } from '../../../generated/ts/agentkit.js';
 import type { TaskUseCases } from '../../domain/use-cases/tasks.js';
+import { principalOf } from '../auth.js';
 import { presentPage, presentTask } from '../presenters.js';
 
 type ListTasksQuery = NonNullable<operations['listTasks']['parameters']['query']>;
@@ -15,13 +16,13 @@ export function taskRoutes(tasks: TaskUseCases): Router {
   });
 
   r.get('/v1/tasks/:taskId', async (req, res) => {
-    res.json(presentTask(await tasks.get(req.params.taskId)));
+    res.json(presentTask(await tasks.get(req.params.taskId, principalOf(req))));
   });
 
   r.post('/v1/tasks/:taskId/reports', async (req, res) => {
     const body = req.body as components['schemas']['TaskReport'];
     const hasResult = Object.prototype.hasOwnProperty.call(body, 'result');
-    res.json(presentTask(await tasks.report(req.params.taskId, body, hasResult)));
+    res.json(presentTask(await tasks.report(req.params.taskId, body, hasResult, principalOf(req))));
   });
 
   r.post('/v1/tasks/:taskId/cancel', async (req, res) => {

@@ -219,10 +219,11 @@ export class PostgresStore implements Store {
 
   // ---- agents ----------------------------------------------------------------------
 
-  async registerAgent(input: RegisterInput): Promise<RegisterResult> {
-    return this.#tx(async (c): Promise<RegisterResult> => {
+  async registerAgent(input: RegisterInput): Promise<RegisterResult | null> {
+    return this.#tx(async (c): Promise<RegisterResult | null> => {
       const a = input.agent;
       let existing = await one<AgentRow & { signing_secret: string }>(c, 'SELECT * FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [a.agentId]);
+      if (existing && input.onlyIfNew) return null;
       let seq: number | null = null;
       let issuedSecret: string | null = null;
       if (!existing) {
@@ -240,6 +241,7 @@ export class PostgresStore implements Store {
           // Another process registered the same agent a moment ago: this becomes an update.
           existing = await one<AgentRow & { signing_secret: string }>(c, 'SELECT * FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [a.agentId]);
           if (!existing) throw new RetryTransaction();
+          if (input.onlyIfNew) return null;
         }
       }
       if (existing) {
@@ -253,6 +255,7 @@ export class PostgresStore implements Store {
         await c.query('DELETE FROM agent_capabilities WHERE agent_seq = $1', [existing.seq]);
         seq = existing.seq;
       }
+      if (input.tokenHash !== null) await c.query('UPDATE agents SET token_hash = $1 WHERE seq = $2', [input.tokenHash, seq]);
       if (a.capabilities.length > 0) {
         await c.query(
           'INSERT INTO agent_capabilities (capability, agent_seq) SELECT DISTINCT unnest($1::text[]), $2::bigint ON CONFLICT DO NOTHING',
@@ -309,6 +312,11 @@ export class PostgresStore implements Store {
   async getAgent(agentId: string): Promise<AgentRecord | null> {
     const row = await one<AgentRow>(this.#pool, 'SELECT * FROM agents WHERE agent_id = $1', [agentId]);
     return row ? toAgent(row) : null;
+  }
+
+  async agentTokenHash(agentId: string): Promise<string | null> {
+    const row = await one<{ token_hash: string | null }>(this.#pool, 'SELECT token_hash FROM agents WHERE agent_id = $1', [agentId]);
+    return row?.token_hash ?? null;
   }
 
   async getAgentContact(agentId: string): Promise<{ contactEndpoint: string; signingSecret: string } | null> {

@@ -120,4 +120,10 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; sql: string }> =
       CREATE INDEX deliveries_held_expiry ON deliveries(expires_at) WHERE held = 1 AND status = 'pending' AND expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    sql: `
+      ALTER TABLE agents ADD COLUMN token_hash TEXT;
+    `,
+  },
 ];

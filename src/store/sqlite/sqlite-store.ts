@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { admit, lastSeenStaleBefore, restartLosesTasks, type AgentRecord } from '../../domain/agent.js';
+import { admit, freeSlots, lastSeenStaleBefore, restartLosesTasks, type AgentRecord } from '../../domain/agent.js';
 import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type EndReport, type NewDelivery } from '../../domain/delivery.js';
 import { decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, delivered, failed, freesSlot, heartbeatTimeoutMs, NOT_TAKEN, orphaned, TAKEN, taskErrors, undelivered, WITH_AGENT, type TaskRecord, type TaskStatus } from '../../domain/task.js';
 import { cursorSeq } from '../cursor.js';
@@ -39,6 +39,19 @@ export const EXPIRY_SQL: Record<ExpiryRule['overdue'], string> = {
 
 /** The last error of a task delivery whose task's deadline passed while it waited for a slot. */
 const WAITED_PAST_DEADLINE = 'The task deadline passed while it waited for a slot of its agent';
+
+/** What a dispatch reads of its agent: where it lives, its heartbeat interval, its slots. */
+const DISPATCH_AGENT_SQL = 'SELECT seq, contact_endpoint, heartbeat_interval_s, max_concurrent_tasks, active_tasks FROM agents WHERE agent_id = ?';
+interface SlotRow {
+  max_concurrent_tasks: number | null;
+  active_tasks: number;
+}
+interface DispatchAgentRow extends SlotRow {
+  seq: number;
+  contact_endpoint: string;
+  heartbeat_interval_s: number | null;
+}
+const slotsOf = (r: SlotRow) => ({ maxConcurrentTasks: r.max_concurrent_tasks, activeTasks: r.active_tasks });
 
 const q = () => '?';
 const marks = (n: number) => Array.from({ length: n }, q).join(', ');
@@ -162,10 +175,11 @@ export class SqliteStore implements Store {
 
   // ---- agents ----------------------------------------------------------------------
 
-  async registerAgent(input: RegisterInput): Promise<RegisterResult> {
-    return this.#write((): RegisterResult => {
+  async registerAgent(input: RegisterInput): Promise<RegisterResult | null> {
+    return this.#write((): RegisterResult | null => {
       const a = input.agent;
       const existingRow = this.#sql('SELECT * FROM agents WHERE agent_id = ?').get(a.agentId) as (AgentRow & { signing_secret: string }) | undefined;
+      if (existingRow && input.onlyIfNew) return null;
       const existing = existingRow && { seq: existingRow.seq, signing_secret: existingRow.signing_secret };
       let issuedSecret: string | null = null;
       let seq: number;
@@ -185,6 +199,7 @@ export class SqliteStore implements Store {
           ).lastInsertRowid,
         );
       }
+      if (input.tokenHash !== null) this.#sql('UPDATE agents SET token_hash = ? WHERE seq = ?').run(input.tokenHash, seq);
       const addCapability = this.#sql('INSERT OR IGNORE INTO agent_capabilities (capability, agent_seq) VALUES (?, ?)');
       for (const c of a.capabilities) addCapability.run(c, seq);
       const endedTasks = existingRow && restartLosesTasks(toAgent(existingRow)) ? this.#endOrphans(a.agentId, input) : [];
@@ -234,6 +249,11 @@ export class SqliteStore implements Store {
     return row ? toAgent(row) : null;
   }
 
+  async agentTokenHash(agentId: string): Promise<string | null> {
+    const row = this.#sql('SELECT token_hash FROM agents WHERE agent_id = ?').get(agentId) as { token_hash: string | null } | undefined;
+    return row?.token_hash ?? null;
+  }
+
   async getAgentContact(agentId: string): Promise<{ contactEndpoint: string; signingSecret: string } | null> {
     const row = this.#sql('SELECT contact_endpoint, signing_secret FROM agents WHERE agent_id = ?').get(agentId) as
       | { contact_endpoint: string; signing_secret: string }
@@ -267,14 +287,13 @@ export class SqliteStore implements Store {
             : { outcome: 'idempotency-conflict' };
         }
       }
-      const row = this.#sql('SELECT * FROM agents WHERE agent_id = ?').get(t.agentId) as AgentRow | undefined;
+      const row = this.#sql(DISPATCH_AGENT_SQL).get(t.agentId) as DispatchAgentRow | undefined;
       if (!row) return { outcome: 'agent-not-found' };
-      const agent = toAgent(row);
-      const admitted = admit(agent);
-      const task: TaskRecord = { ...t, heartbeatTimeoutMs: heartbeatTimeoutMs(agent.heartbeatIntervalSeconds, input.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS), holdsSlot: admitted === 'slot' };
+      const admitted = admit(slotsOf(row));
+      const task: TaskRecord = { ...t, heartbeatTimeoutMs: heartbeatTimeoutMs(row.heartbeat_interval_s, input.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS), holdsSlot: admitted === 'slot' };
       if (task.holdsSlot) this.#sql('UPDATE agents SET active_tasks = active_tasks + 1 WHERE seq = ?').run(row.seq);
       this.#sql(INSERT_TASK_SQL).run(...newTaskValues(task, input.idempotencyKey, input.requestHash));
-      this.#insertDelivery(input.delivery(agent.contactEndpoint), admitted === 'wait');
+      this.#insertDelivery(input.delivery(row.contact_endpoint), admitted === 'wait');
       return { outcome: 'created', task };
     });
   }
@@ -470,20 +489,21 @@ export class SqliteStore implements Store {
 
   /** Lets the agent's oldest waiting tasks through while it has slots free (see domain/agent.ts, admit). */
   #fillSlots(agentId: string, now: string): void {
-    for (;;) {
-      const row = this.#sql('SELECT * FROM agents WHERE agent_id = ?').get(agentId) as AgentRow | undefined;
-      const admitted = row ? admit(toAgent(row)) : 'wait';
-      if (admitted === 'wait') return;
-      const waiting = this.#sql(
-        `SELECT seq, task_id FROM deliveries INDEXED BY deliveries_held WHERE agent_id = ? AND held = 1 AND status = 'pending' ORDER BY seq LIMIT 1`,
-      ).get(agentId) as { seq: number; task_id: string } | undefined;
-      if (!waiting) return;
-      this.#sql('UPDATE deliveries SET held = 0, next_attempt_at = ?, updated_at = ? WHERE seq = ?').run(Date.parse(now), now, waiting.seq);
-      if (admitted === 'slot') {
-        this.#sql('UPDATE tasks SET holds_slot = 1 WHERE task_id = ?').run(waiting.task_id);
-        this.#sql('UPDATE agents SET active_tasks = active_tasks + 1 WHERE agent_id = ?').run(agentId);
-      }
+    const row = this.#sql('SELECT max_concurrent_tasks, active_tasks FROM agents WHERE agent_id = ?').get(agentId) as SlotRow | undefined;
+    const free = row ? freeSlots(slotsOf(row)) : 0;
+    if (free === 0) return;
+    // In dispatch order; no limit (null) lets every waiting delivery go.
+    const waiting = this.#sql(
+      `SELECT seq, task_id FROM deliveries INDEXED BY deliveries_held WHERE agent_id = ? AND held = 1 AND status = 'pending' ORDER BY seq LIMIT ?`,
+    ).all(agentId, free ?? -1) as Array<{ seq: number; task_id: string }>;
+    if (waiting.length === 0) return;
+    const release = this.#sql('UPDATE deliveries SET held = 0, next_attempt_at = ?, updated_at = ? WHERE seq = ?');
+    const hold = this.#sql('UPDATE tasks SET holds_slot = 1 WHERE task_id = ?');
+    for (const w of waiting) {
+      release.run(Date.parse(now), now, w.seq);
+      if (free !== null) hold.run(w.task_id);
     }
+    if (free !== null) this.#sql('UPDATE agents SET active_tasks = active_tasks + ? WHERE agent_id = ?').run(waiting.length, agentId);
   }
 
   #attempts(seqs: number[]): Map<number, DeliveryAttempt[]> {

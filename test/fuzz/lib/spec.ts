@@ -27,6 +27,8 @@ export interface Operation {
   body: { required: boolean; contentTypes: string[]; schema: Schema } | null;
   /** False when the operation says `security: []`. */
   secured: boolean;
+  /** The roles its `security` lets call it (the bearer scheme's scopes); empty when unsecured. */
+  roles: string[];
   /** Status codes the spec documents for it. */
   statuses: number[];
 }
@@ -83,6 +85,7 @@ function operationsOf(pathItems: Record<string, Record<string, unknown>> | undef
         params,
         body: rb ? { required: rb.required === true, contentTypes, schema: rb.content[contentTypes[0]!]!.schema } : null,
         secured: !(Array.isArray(op.security) && op.security.length === 0),
+        roles: ((op.security as Array<Record<string, string[]>> | undefined) ?? []).flatMap((req) => Object.values(req).flat()),
         statuses: Object.keys((op.responses as Record<string, unknown>) ?? {})
           .map(Number)
           .filter(Number.isFinite),

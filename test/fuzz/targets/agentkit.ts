@@ -16,8 +16,11 @@ export const MAX_BODY_BYTES = 65_536;
 interface Known {
   agents: string[];
   tasks: Array<{ taskId: string; agentId: string; status: string; result: unknown }>;
-  deliveries: Array<{ deliveryId: string; kind: string; status: string; taskId: string | null }>;
+  deliveries: Array<{ deliveryId: string; kind: string; status: string; taskId: string | null; agentId: string }>;
 }
+
+/** The agent whose own credential the `agent` run uses. */
+const SELF = 'fz-self';
 
 const TERMINAL = new Set(['finished', 'failed', 'canceled']);
 /**
@@ -65,7 +68,13 @@ function echoes(sent: Record<string, unknown>, got: Record<string, unknown>, fie
  * AgentKit started in-process with response validation on; lifecycle webhooks, task deliveries
  * and state reports all go to one receiver that answers 200, so every delivery settles fast.
  */
-export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): Promise<void> }> {
+export async function agentKitTarget(rng: Rng, options: { as?: 'admin' | 'agent' } = {}): Promise<FuzzTarget & { stop(): Promise<void> }> {
+  /**
+   * `agent`: every request carries one agent's own credential (its agentToken), as an agent
+   * would send; the valid requests are what an agent may do for itself, its tasks are dispatched
+   * between phases with the admin key, and what it may not do is refused with 403.
+   */
+  const asAgent = options.as === 'agent';
   const receiver = await new Receiver().start();
   const svc: TestService = await startService({
     AGENTKIT_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
@@ -89,7 +98,14 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
     return o;
   };
   const client = new WireClient(svc.url, 8);
-  const auth: Array<[string, string]> = [['authorization', `Bearer ${API_KEY}`]];
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(`${svc.url}${path}`, { method, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const credential = asAgent
+    ? ((await (await admin('POST', '/v1/agents', { agentId: SELF, agentName: 'fuzz-self', version: '1', contactEndpoint: `${receiver.url}/agents/self/tasks` })).json()) as { agentToken: string }).agentToken
+    : API_KEY;
+  const auth: Array<[string, string]> = [['authorization', `Bearer ${credential}`]];
+  /** Operations this run's credential may call (all, for admin). */
+  const mayCall = (o: Operation) => !asAgent || !o.secured || o.roles.includes('agent');
   const familyOptions: FamilyOptions = { rng, spec, maxBodyBytes: MAX_BODY_BYTES, maxJsonDepth: MAX_JSON_DEPTH, requireUnicode: true, operations: spec.operations };
   const known: Known = { agents: [], tasks: [], deliveries: [] };
   /** Idempotency keys used by valid dispatches: key -> agent and body text. */
@@ -97,7 +113,7 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
   const gen = (schema: Operation['body'], hint: (path: JsonPath) => unknown) =>
     generate(schema!.schema, { rng, hint, unicodeChance: 0.15, wellFormed: true, deepChance: 0.05, deepLevels: [10, MAX_JSON_DEPTH - 2], bigChance: 0.03, bigString: 20_000 });
 
-  const freshAgentId = () => `fz-${rng.hex(10)}`;
+  const freshAgentId = () => (asAgent ? SELF : `fz-${rng.hex(10)}`);
   const someAgent = () => (known.agents.length ? rng.pick(known.agents) : freshAgentId());
   const openTasks = () => known.tasks.filter((t) => !TERMINAL.has(t.status) && t.status !== UNSURE);
   const endedTasks = () => known.tasks.filter((t) => TERMINAL.has(t.status));
@@ -146,8 +162,15 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
 
   /** A valid request for any operation that only reads. */
   function validRead(): BaseRequest {
-    const id = rng.pick(['listAgents', 'getAgent', 'listTasks', 'getTask', 'listWebhookDeliveries', 'getWebhookDelivery', 'getHealth', 'getReadiness', 'getServiceHealth']);
+    const id = rng.pick(asAgent ? ['getAgent', 'getTask', 'getWebhookDelivery', 'getHealth', 'getServiceHealth'] : ['listAgents', 'getAgent', 'listTasks', 'getTask', 'listWebhookDeliveries', 'getWebhookDelivery', 'getHealth', 'getReadiness', 'getServiceHealth']);
     const o = op(id);
+    if (asAgent) {
+      const mine = known.deliveries.filter((d) => d.agentId === SELF);
+      if (id === 'getTask' && known.tasks.length) return base(o, { taskId: rng.pick(known.tasks).taskId });
+      if (id === 'getWebhookDelivery' && mine.length) return base(o, { deliveryId: rng.pick(mine).deliveryId });
+      if (id === 'getHealth' || id === 'getServiceHealth') return base(o, {}, { auth: [] });
+      return base(op('getAgent'), { agentId: SELF });
+    }
     if (id === 'getAgent' && known.agents.length) return base(o, { agentId: someAgent() });
     if (id === 'getTask' && known.tasks.length) return base(o, { taskId: rng.pick(known.tasks).taskId });
     if (id === 'getWebhookDelivery' && known.deliveries.length) return base(o, { deliveryId: rng.pick(known.deliveries).deliveryId });
@@ -188,9 +211,32 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
   }
 
 
+  /** The registration with `agentId` set (the generator may leave an optional field out). */
+  const withAgentId = (b: BaseRequest, agentId: string): BaseRequest => ({ ...b, body: { ...(b.body as Record<string, unknown>), agentId } });
+
+  /** What an agent's credential may not do: another agent's things, or what only Ops-Core and operators do. */
+  function forbiddenCase(): FuzzCase | null {
+    const ghost = `ghost-${rng.hex(8)}`;
+    const own = known.tasks.length ? rng.pick(known.tasks).taskId : rng.uuid();
+    const cases: Array<[BaseRequest, string]> = [
+      [dispatch(SELF, null), 'dispatch, even to itself'],
+      [base(op('listAgents')), 'list agents'],
+      [base(op('listTasks')), 'list tasks'],
+      [base(op('listWebhookDeliveries')), 'read the delivery log'],
+      [base(op('getAgent'), { agentId: ghost }), "read another agent"],
+      [base(op('deregisterAgent'), { agentId: ghost }), 'deregister another agent'],
+      [withAgentId(registration(ghost), ghost), "register another agent's id"],
+      [base(op('cancelTask'), { taskId: own }), 'cancel its own task'],
+      [base(op('redeliverWebhookDelivery'), { deliveryId: known.deliveries.length ? rng.pick(known.deliveries).deliveryId : 'nonexistent' }), 'redeliver'],
+    ];
+    const [b, what] = rng.pick(cases);
+    return wireCase(b, `agent credential: ${what}`, 'reject', 'semantic', [403]);
+  }
+
   /** Requests valid in form that the service must refuse for what they refer to. */
   function semanticCase(): FuzzCase | null {
-    const choice = rng.int(0, 9);
+    if (asAgent && rng.chance(0.6)) return forbiddenCase();
+    const choice = asAgent ? rng.pick([3, 4, 5]) : rng.int(0, 9);
     const ghostAgent = `ghost-${rng.hex(8)}`;
     switch (choice) {
       case 0:
@@ -235,9 +281,21 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
     }
   }
 
+  /** Until the outbox is drained (but for deliveries held for a slot: the receiver never reports) and no cancel is pending. */
+  const settle = () =>
+    eventually(
+      async () => {
+        const pending = await all((cursor) => store.listDeliveries({ limit: 100, cursor }, { status: 'pending' }));
+        const { tasks } = await store.counts();
+        return pending.every((d) => d.waitingForSlot) && tasks.canceling === 0 ? true : undefined;
+      },
+      20_000,
+      'the outbox to drain (but for deliveries held for a slot) and every cancel to end',
+    ).then(() => undefined);
+
   const authCase = (b: BaseRequest): FuzzCase | null => {
     if (!b.op.secured) return null;
-    const [what, headers, statuses] = rng.pick(bearerAuthCases(rng, API_KEY));
+    const [what, headers, statuses] = rng.pick(bearerAuthCases(rng, credential));
     return wireCase(b, `auth: ${what}`, 'reject', 'auth', statuses, { auth: headers });
   };
 
@@ -250,30 +308,38 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
       'content-type': [400, 415],
       'content-encoding': [400, 415],
       oversize: [413],
-      'path-param': [400, 404],
+      // With an agent's credential, a path that names another agent or task is that agent's: 403.
+      'path-param': asAgent ? [400, 403, 404] : [400, 404],
       query: [400],
       header: [400],
       'huge-header': [431],
       auth: [401],
       method: [405],
-      'unknown-path': [400, 404, 405],
+      'unknown-path': asAgent ? [400, 403, 404, 405] : [400, 404, 405],
       semantic: [400, 404, 409],
     },
 
     nextValid() {
       const openOnes = openTasks();
-      const kind = rng.weighted<string>([
-        [known.agents.length < 3 ? 50 : 20, 'register'],
-        [known.agents.length ? 35 : 0, 'dispatch'],
-        [openOnes.length ? 25 : 0, 'report'],
-        [known.agents.length > 6 ? 6 : 0, 'deregister'],
-        [known.deliveries.some((d) => d.status !== 'pending') ? 4 : 0, 'redeliver'],
-        [openOnes.length ? 4 : 0, 'cancel'],
-        [10, 'read'],
-      ]);
+      const kind = asAgent
+        ? rng.weighted<string>([
+            [8, 'register'],
+            [openOnes.length ? 35 : 0, 'report'],
+            [15, 'read'],
+          ])
+        : rng.weighted<string>([
+            [known.agents.length < 3 ? 50 : 20, 'register'],
+            [known.agents.length ? 35 : 0, 'dispatch'],
+            [openOnes.length ? 25 : 0, 'report'],
+            [known.agents.length > 6 ? 6 : 0, 'deregister'],
+            [known.deliveries.some((d) => d.status !== 'pending') ? 4 : 0, 'redeliver'],
+            [openOnes.length ? 4 : 0, 'cancel'],
+            [10, 'read'],
+          ]);
       if (rng.chance(0.02)) {
         // RFC 8259 lets a parser ignore a byte order mark: accepting it or refusing it are both fine.
         const b = registration(freshAgentId());
+        agentChanged((b.body as Record<string, unknown>).agentId ?? SELF);
         const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(b.body))]);
         return { ...wireCase(b, 'registration with a UTF-8 byte order mark', 'either', 'bad-json'), body };
       }
@@ -284,7 +350,7 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
             [known.agents.length ? 3 : 0, someAgent()],
             [2, OMIT],
           ]));
-          agentChanged((b.body as Record<string, unknown>).agentId);
+          agentChanged((b.body as Record<string, unknown>).agentId ?? SELF);
           return wireCase(b, 'register', 'accept');
         }
         case 'dispatch': {
@@ -363,27 +429,21 @@ export async function agentKitTarget(rng: Rng): Promise<FuzzTarget & { stop(): P
         if (c) return c;
       }
       // Every operation is walked; those with a body have more to break, so they come up more often.
-      const o = rng.weighted(spec.operations.map((x): [number, Operation] => [x.body ? 4 : 1, x]));
+      const o = rng.weighted(spec.operations.filter(mayCall).map((x): [number, Operation] => [x.body ? 4 : 1, x]));
       return invalidCase(validBase(o), familyOptions, authCase);
     },
 
-    async settle() {
-      await eventually(
-        async () => {
-          // The receiver never reports, so a task delivery held for a slot waits for good.
-          const pending = await all((cursor) => store.listDeliveries({ limit: 100, cursor }, { status: 'pending' }));
-          const { tasks } = await store.counts();
-          return pending.every((d) => d.waitingForSlot) && tasks.canceling === 0 ? true : undefined;
-        },
-        20_000,
-        'the outbox to drain (but for deliveries held for a slot) and every cancel to end',
-      );
-    },
+    settle,
 
     async refresh() {
+      // An agent cannot dispatch: its tasks come from the admin key, between phases.
+      if (asAgent && (await store.listTasks({ limit: 100, cursor: undefined }, { agentId: SELF })).items.filter((t) => !TERMINAL.has(t.status)).length < 4) {
+        for (let i = 0; i < 4; i++) await admin('POST', `/v1/agents/${SELF}/run`, { task_name: 'fuzz', parameters: { i } });
+        await settle();
+      }
       known.agents = (await all((cursor) => store.listAgents({ limit: 100, cursor }, {}))).map((a) => a.agentId);
       known.tasks = (await all((cursor) => store.listTasks({ limit: 100, cursor }, {}))).map((t) => ({ taskId: t.taskId, agentId: t.agentId, status: t.status, result: t.result }));
-      known.deliveries = (await all((cursor) => store.listDeliveries({ limit: 100, cursor }, {}))).map((d) => ({ deliveryId: d.deliveryId, kind: d.kind, status: d.status, taskId: d.taskId }));
+      known.deliveries = (await all((cursor) => store.listDeliveries({ limit: 100, cursor }, {}))).map((d) => ({ deliveryId: d.deliveryId, kind: d.kind, status: d.status, taskId: d.taskId, agentId: d.agentId }));
     },
 
     async fingerprint() {

@@ -46,7 +46,7 @@ export async function sdkTarget(rng: Rng): Promise<FuzzTarget & { stop(): Promis
   if (!webhook) throw new Error('the spec has no deliverTask webhook');
   // The signature headers are the webhook's parameters: the signer makes them, the auth family breaks them.
   const op: Operation = { ...webhook, path: taskPath, params: [] };
-  const health: Operation = { id: 'agentHealth', method: 'GET', path: '/healthz', params: [], body: null, secured: false, statuses: [200] };
+  const health: Operation = { id: 'agentHealth', method: 'GET', path: '/healthz', params: [], body: null, secured: false, roles: [], statuses: [200] };
   const client = new WireClient(system.started.url, 8);
   // The SDK reads any signed body as JSON whatever its content type (AgentKit always sends
   // application/json), so content types are tried among the valid requests instead.

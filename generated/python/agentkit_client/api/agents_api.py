@@ -307,6 +307,7 @@ class AgentsApi(object):
             '200': "Agent",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
         }
 
@@ -465,6 +466,7 @@ class AgentsApi(object):
             '200': "AgentList",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
         }
 
         return self.api_client.call_api(
@@ -614,8 +616,10 @@ class AgentsApi(object):
             '201': "RegisteredAgent",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '413': "Problem",
             '415': "Problem",
+            '422': "Problem",
         }
 
         return self.api_client.call_api(

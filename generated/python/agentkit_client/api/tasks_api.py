@@ -190,6 +190,7 @@ class TasksApi(object):
             '202': "Task",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
             '409': "Problem",
             '415': "Problem",
@@ -357,6 +358,7 @@ class TasksApi(object):
             '202': "Task",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
             '409': "Problem",
             '413': "Problem",
@@ -500,6 +502,7 @@ class TasksApi(object):
             '200': "Task",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
         }
 
@@ -666,6 +669,7 @@ class TasksApi(object):
             '200': "TaskList",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
         }
 
         return self.api_client.call_api(
@@ -822,6 +826,7 @@ class TasksApi(object):
             '200': "Task",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
             '409': "Problem",
             '413': "Problem",

@@ -171,6 +171,7 @@ class WebhookDeliveriesApi(object):
             '200': "WebhookDelivery",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
         }
 
@@ -345,6 +346,7 @@ class WebhookDeliveriesApi(object):
             '200': "WebhookDeliveryList",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
         }
 
         return self.api_client.call_api(
@@ -486,6 +488,7 @@ class WebhookDeliveriesApi(object):
             '202': "WebhookDelivery",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
             '409': "Problem",
         }

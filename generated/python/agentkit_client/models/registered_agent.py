@@ -28,7 +28,7 @@ from agentkit_client.pydantic_compat import conlist
 
 class RegisteredAgent(BaseModel):
     """
-    The stored agent, plus its signing secret when one was just issued (first registration, or `rotateSigningSecret`). The secret is shown only this once.
+    The stored agent, plus its signing secret when one was just issued (first registration, or `rotateSigningSecret`) and its credential (`agentToken`) when one was issued. Each is shown only this once.
     """
     agent_id: constr(strict=True, max_length=128, min_length=1) = Field(..., alias="agentId", description="An agent's id: 1 to 128 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit, other than `register` (the path of `POST /v1/agents/register`). AgentKit assigns a UUID when registration omits it.")
     agent_name: StrictStr = Field(..., alias="agentName", description="Human-readable name of the agent.")
@@ -42,8 +42,9 @@ class RegisteredAgent(BaseModel):
     registered_at: datetime = Field(..., alias="registeredAt")
     updated_at: datetime = Field(..., alias="updatedAt")
     signing_secret: Optional[constr(strict=True)] = Field(None, alias="signingSecret", description="Standard Webhooks secret (`whsec_` + base64) with which AgentKit signs task deliveries to this agent. Verify `webhook-signature` with it, or `X-AgentKit-Signature` keyed with this whole string.")
+    agent_token: Optional[constr(strict=True)] = Field(None, alias="agentToken", description="The agent's own credential (role `agent`), sent as `Authorization: Bearer <agentToken>`: with it the agent re-registers, deregisters, reads and reports on itself and its own tasks, and nothing else. Issued by every registration not made with the agent's current credential (that one keeps working until replaced); AgentKit keeps only its digest. Absent when the agent registered itself with the credential it holds.")
     register_delivery_id: Optional[StrictStr] = Field(None, alias="registerDeliveryId", description="The `REGISTER` notification to Ops-Core that this registration queued (null when lifecycle webhooks are disabled). Its progress is in `GET /v1/webhook-deliveries`. Ops-Core resets an agent's state when it processes a `REGISTER`, so an agent should report its first state only after this delivery has ended; the SDK does.")
-    __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "heartbeatIntervalSeconds", "maxConcurrentTasks", "lastSeenAt", "registeredAt", "updatedAt", "signingSecret", "registerDeliveryId"]
+    __properties: ClassVar[List[str]] = ["agentId", "agentName", "version", "capabilities", "contactEndpoint", "metadata", "heartbeatIntervalSeconds", "maxConcurrentTasks", "lastSeenAt", "registeredAt", "updatedAt", "signingSecret", "agentToken", "registerDeliveryId"]
 
     @field_validator('agent_id')
     def agent_id_validate_regular_expression(cls, value):
@@ -67,6 +68,16 @@ class RegisteredAgent(BaseModel):
 
         if not re.match(r"^whsec_[A-Za-z0-9+\/=]+$", value):
             raise ValueError(r"must validate the regular expression /^whsec_[A-Za-z0-9+\/=]+$/")
+        return value
+
+    @field_validator('agent_token')
+    def agent_token_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if not re.match(r"^akt\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$", value):
+            raise ValueError(r"must validate the regular expression /^akt\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/")
         return value
 
     model_config = ConfigDict(populate_by_name=True, validate_assignment=True, protected_namespaces=())
@@ -134,6 +145,7 @@ class RegisteredAgent(BaseModel):
             "registered_at": obj.get("registeredAt"),
             "updated_at": obj.get("updatedAt"),
             "signing_secret": obj.get("signingSecret"),
+            "agent_token": obj.get("agentToken"),
             "register_delivery_id": obj.get("registerDeliveryId")
         })
         return _obj

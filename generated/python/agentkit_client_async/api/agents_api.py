@@ -280,6 +280,7 @@ class AgentsApi(object):
             '200': "Agent",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
         }
 
@@ -424,6 +425,7 @@ class AgentsApi(object):
             '200': "AgentList",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -559,8 +561,10 @@ class AgentsApi(object):
             '201': "RegisteredAgent",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '413': "Problem",
             '415': "Problem",
+            '422': "Problem",
         }
 
         return await self.api_client.call_api(

@@ -163,8 +163,10 @@ class CompatibilityApi(object):
             '201': "CompatRegistrationResponse",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '413': "Problem",
             '415': "Problem",
+            '422': "Problem",
         }
 
         return await self.api_client.call_api(

@@ -177,6 +177,7 @@ class TasksApi(object):
             '202': "Task",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
             '409': "Problem",
             '415': "Problem",
@@ -330,6 +331,7 @@ class TasksApi(object):
             '202': "Task",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
             '409': "Problem",
             '413': "Problem",
@@ -459,6 +461,7 @@ class TasksApi(object):
             '200': "Task",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
         }
 
@@ -611,6 +614,7 @@ class TasksApi(object):
             '200': "TaskList",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -753,6 +757,7 @@ class TasksApi(object):
             '200': "Task",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
             '409': "Problem",
             '413': "Problem",

@@ -158,6 +158,7 @@ class WebhookDeliveriesApi(object):
             '200': "WebhookDelivery",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
         }
 
@@ -318,6 +319,7 @@ class WebhookDeliveriesApi(object):
             '200': "WebhookDeliveryList",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -445,6 +447,7 @@ class WebhookDeliveriesApi(object):
             '202': "WebhookDelivery",
             '400': "Problem",
             '401': "Problem",
+            '403': "Problem",
             '404': "Problem",
             '409': "Problem",
         }
