@@ -116,6 +116,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     metrics,
     async start() {
       worker.start();
+      await watchdog.renew();
       watchdog.start();
       server = createServer(app);
       server.keepAliveTimeout = 65_000;

@@ -70,6 +70,17 @@ export class TaskWatchdog {
     ];
   }
 
+  /**
+   * AgentKit's own absence is not its agents' silence: while it was down (or restarting) their
+   * heartbeats and outcomes could not arrive, and after it they arrive behind a backlog. So a
+   * starting process gives every taken task a full heartbeat window again before the first sweep.
+   * (Another replica's start delays detection by at most one window.)
+   */
+  async renew(): Promise<void> {
+    const renewed = await this.#o.store.renewHeartbeats(this.#o.clock.now().getTime());
+    if (renewed > 0) this.#o.logger.info({ renewed }, 'heartbeat windows of taken tasks started again (AgentKit was not listening)');
+  }
+
   start(): void {
     if (this.#timer) return;
     this.#timer = setInterval(() => void this.sweep(), this.#o.intervalMs ?? 1000);

@@ -185,4 +185,6 @@ export interface Store {
   counts(): Promise<{ agents: number; tasks: Record<TaskStatus, number> }>;
   /** Ends, as `rule` says, at most `limit` tasks it picks, each with its report, in one transaction. Returns them. */
   expireTasks(rule: ExpiryRule, limit: number): Promise<TaskRecord[]>;
+  /** Starts every taken task's heartbeat window again at `now` (epoch ms): see TaskWatchdog.renew. Returns how many. */
+  renewHeartbeats(now: number): Promise<number>;
 }

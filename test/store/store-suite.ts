@@ -841,6 +841,22 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect((await store.outboxDepth())['opscore.state']).toBe(1);
       });
 
+      it('when AgentKit starts again, then every taken task with a heartbeat gets a full window from then (its own absence is not the agent\'s silence)', async () => {
+        await register('a1', { heartbeatIntervalSeconds: 1 }, false);
+        await register('a2', {}, false);
+        const { task } = await dispatch('a1');
+        const plain = (await dispatch('a2')).task;
+        await deliverDue(T0);
+        expect((await store.getTask(task.taskId))?.heartbeatDueAt).toBe(T0 + 3000);
+        expect(await store.renewHeartbeats(T0 + 60_000)).toBe(1);
+        expect((await store.getTask(task.taskId))?.heartbeatDueAt).toBe(T0 + 63_000);
+        expect((await store.getTask(plain.taskId))?.heartbeatDueAt).toBeNull();
+        // A window already longer is left as it is.
+        expect(await store.renewHeartbeats(T0 + 1000)).toBe(0);
+        const rule: ExpiryRule = { overdue: 'heartbeat', before: T0 + 62_000, end: (t) => failed(t, taskErrors.heartbeatTimeout(), iso(T0 + 62_000)), report: (t) => stateReport(t) };
+        expect(await store.expireTasks(rule, 10)).toEqual([]);
+      });
+
       it('when an agent that declared heartbeats registers again, then the tasks it had end at once (agent_restarted, canceled if canceling), reported before its REGISTER', async () => {
         await register('a1', { heartbeatIntervalSeconds: 5 }, false);
         const delivered = (await dispatch('a1')).task;

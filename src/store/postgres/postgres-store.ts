@@ -557,6 +557,15 @@ export class PostgresStore implements Store {
     return { agents: agents!.n, tasks: tasksByStatus(tasks) };
   }
 
+  async renewHeartbeats(now: number): Promise<number> {
+    const res = await this.#pool.query(
+      `UPDATE tasks SET heartbeat_due_at = $1::bigint + heartbeat_timeout_ms
+       WHERE status IN ${sqlList(TAKEN)} AND heartbeat_due_at IS NOT NULL AND heartbeat_due_at < $1::bigint + heartbeat_timeout_ms`,
+      [now],
+    );
+    return res.rowCount ?? 0;
+  }
+
   async expireTasks(rule: ExpiryRule, limit: number): Promise<TaskRecord[]> {
     const before = rule.overdue === 'deadline' ? new Date(rule.before).toISOString() : rule.before;
     return this.#tx(async (c) => {

@@ -37,6 +37,10 @@ export const EXPIRY_SQL: Record<ExpiryRule['overdue'], string> = {
     ORDER BY d.expires_at LIMIT ?`,
 };
 
+/** Every taken task with a heartbeat due gets a full window from `now` again (TaskWatchdog.renew). */
+export const RENEW_HEARTBEATS_SQL = `UPDATE tasks SET heartbeat_due_at = ? + heartbeat_timeout_ms
+  WHERE status IN ${sqlList(TAKEN)} AND heartbeat_due_at IS NOT NULL AND heartbeat_due_at < ? + heartbeat_timeout_ms`;
+
 /** The last error of a task delivery whose task's deadline passed while it waited for a slot. */
 const WAITED_PAST_DEADLINE = 'The task deadline passed while it waited for a slot of its agent';
 
@@ -447,6 +451,10 @@ export class SqliteStore implements Store {
     const agents = (this.#sql('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n;
     const tasks = tasksByStatus(this.#sql('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as Array<{ status: TaskStatus; n: number }>);
     return { agents, tasks };
+  }
+
+  async renewHeartbeats(now: number): Promise<number> {
+    return this.#write(() => this.#sql(RENEW_HEARTBEATS_SQL).run(now, now).changes);
   }
 
   async expireTasks(rule: ExpiryRule, limit: number): Promise<TaskRecord[]> {
