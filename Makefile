@@ -25,9 +25,10 @@ $(STAMP): package.json package-lock.json
 
 install: $(STAMP) ## Install dependencies (npm ci) when package-lock.json changed
 
-build: $(STAMP) ## Compile: the package bundles (src/client, src/sdk), then the service into dist/
+build: $(STAMP) ## Compile: the package bundles (src/client, src/sdk), the service into dist/, the console into dist/console/
 	node --import tsx scripts/build-packages.ts --build-only
 	$(NPX) tsc -p tsconfig.build.json
+	node --import tsx scripts/build-console.ts
 
 packages: $(STAMP) ## Build what other services install: npm tarballs in dist/packages/, the Python wheel in dist/python/
 	node --import tsx scripts/build-packages.ts
@@ -45,6 +46,7 @@ run: build ## Start the whole system locally: AgentKit (SQLite in ./data), refer
 lint: $(STAMP) ## Lint both specs (Redocly, rules in redocly.yaml) and type-check (tsc --noEmit)
 	$(NPX) redocly lint
 	$(NPX) tsc --noEmit -p tsconfig.json
+	$(NPX) tsc --noEmit -p src/console/tsconfig.json
 
 generate: $(STAMP) ## Regenerate generated/ from openapi/ (bundles, TypeScript types, Python clients)
 	bash scripts/generate.sh generated

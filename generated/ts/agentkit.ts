@@ -182,6 +182,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks/{taskId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task's id. */
+                taskId: components["parameters"]["TaskIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the deliveries of one task
+         * @description Every outgoing message about the task, oldest first, with its attempts (status code, latency, error): its delivery to the agent, cancel notices, and the state reports AgentKit sent Ops-Core itself. An agent's credential reads only its own tasks'.
+         */
+        get: operations["listTaskDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook-deliveries": {
         parameters: {
             query?: never;
@@ -242,6 +265,66 @@ export interface paths {
          * @description Puts a `failed` (or `succeeded`) delivery back in the queue with a fresh retry budget; it keeps its `webhook-id`, so receivers can recognise it. A delivery that is still `pending` is a 409. A task delivery whose task already ended cannot be redelivered (409).
          */
         post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-deliveries/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send every failed delivery of a time range again
+         * @description Recovery after an outage: every `failed` delivery created at or after `since` (and before `until`, when given; of `kind`, when given) goes back in the queue with a fresh retry budget, keeping its `webhook-id`, oldest first, each once. Deliveries that succeeded, are pending or were canceled are left alone, and so is a task delivery whose task has ended (as for a single redelivery). Idempotent: asking again requeues nothing more while the first ones are pending or have succeeded. Answers how many were requeued.
+         */
+        post: operations["redeliverFailedWebhookDeliveries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read who this credential is
+         * @description The role of the credential sent (and, for an agent's own `agentToken`, its agent), so that a client such as the console can show what the credential may do. What each role may call is the scopes of each operation in this spec.
+         */
+        get: operations["getCredential"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read counts of agents, tasks and deliveries
+         * @description What the console's overview shows: tasks by status, deliveries by status, the outbox depth (pending deliveries) by kind, each agent's open and failed tasks, and the tasks that ended `finished` or `failed` in each minute of the last hour (oldest minute first, 60 entries). An `ETag` is sent; `If-None-Match` with it answers 304 while nothing changed.
+         */
+        get: operations["getStatistics"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -757,6 +840,94 @@ export interface components {
         WebhookDeliveryList: {
             items: components["schemas"]["WebhookDelivery"][];
             nextCursor: string | null;
+        };
+        /**
+         * RecoverRequest
+         * @description Which failed deliveries to send again.
+         */
+        RecoverRequest: {
+            /**
+             * Format: date-time
+             * @description Deliveries created at or after this time.
+             */
+            since: string;
+            /**
+             * Format: date-time
+             * @description Deliveries created before this time (default, now).
+             */
+            until?: string;
+            /**
+             * @description Only deliveries of this kind.
+             * @enum {string}
+             */
+            kind?: "agent.lifecycle" | "task.delivery" | "task.cancel" | "opscore.state";
+        };
+        /**
+         * RecoverResult
+         * @description What a recovery requeued.
+         */
+        RecoverResult: {
+            /** @description How many deliveries were queued again. */
+            requeued: number;
+            /** @description Their ids, oldest first. */
+            deliveryIds: string[];
+        };
+        /**
+         * Credential
+         * @description Who a credential is.
+         */
+        Credential: {
+            /** @enum {string} */
+            role: "admin" | "dispatcher" | "agent";
+            /** @description The agent an `agentToken` acts for; null for an API key (a registration key has role `agent` and no agent). */
+            agentId: string | null;
+        };
+        /**
+         * Statistics
+         * @description Counts of agents, tasks and deliveries, as the console's overview shows them.
+         */
+        Statistics: {
+            /** @description Registered agents. */
+            agents: number;
+            tasksByStatus: {
+                queued: number;
+                delivered: number;
+                running: number;
+                canceling: number;
+                finished: number;
+                failed: number;
+                canceled: number;
+            };
+            deliveriesByStatus: {
+                pending: number;
+                succeeded: number;
+                failed: number;
+                canceled: number;
+            };
+            /** @description Pending deliveries by kind. */
+            outboxDepth: {
+                "agent.lifecycle": number;
+                "task.delivery": number;
+                "task.cancel": number;
+                "opscore.state": number;
+            };
+            /** @description Each agent that has tasks: `queued`, `running` (delivered, running or canceling) and `failed`. Agents without tasks are left out. */
+            tasksByAgent: {
+                agentId: string;
+                queued: number;
+                running: number;
+                failed: number;
+            }[];
+            /** @description Tasks that ended `finished` or `failed` in each minute of the last hour, oldest first. */
+            endedPerMinute: {
+                /**
+                 * Format: date-time
+                 * @description The start of the minute (UTC).
+                 */
+                minute: string;
+                finished: number;
+                failed: number;
+            }[];
         };
         /** ServiceHealth */
         ServiceHealth: {
@@ -1301,6 +1472,33 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    listTaskDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task's id. */
+                taskId: components["parameters"]["TaskIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task's deliveries (never more than one page). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     listWebhookDeliveries: {
         parameters: {
             query?: {
@@ -1388,6 +1586,90 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    redeliverFailedWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecoverRequest"];
+            };
+        };
+        responses: {
+            /** @description The failed deliveries of the range are queued again. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoverResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credential's role. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credential"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getStatistics: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (one tag, as sent). */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts now. */
+            200: {
+                headers: {
+                    /** @description A tag of this answer. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Statistics"];
+                };
+            };
+            /** @description Nothing changed since the answer with that `ETag`. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     getServiceHealth: {

@@ -16,6 +16,10 @@ import { observeRequests } from './request-observer.js';
 import { agentRoutes } from './routes/agents.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { docsRoutes } from './routes/docs.js';
+import { consoleRoutes } from './routes/console.js';
+import { consoleApiRoutes } from './routes/console-api.js';
+import { ConsoleUseCases } from '../domain/use-cases/console.js';
+import { systemClock } from '../domain/clock.js';
 import { healthRoutes } from './routes/health.js';
 import { taskRoutes } from './routes/tasks.js';
 
@@ -54,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   app.use(docsRoutes());
+  app.use(consoleRoutes());
 
   app.use('/v1', authenticate(deps.apiKeys, deps.store));
   app.use(express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true }));
@@ -73,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(agentRoutes(deps.agents, deps.tasks));
   app.use(taskRoutes(deps.tasks));
   app.use(deliveryRoutes(deps.deliveries));
+  app.use(consoleApiRoutes(new ConsoleUseCases({ store: deps.store, clock: systemClock }), deps.deliveries));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, oneOfBodies(agentkitSpec)));

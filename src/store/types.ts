@@ -134,7 +134,7 @@ export type RedeliverResult =
   | { outcome: 'not-found' }
   | { outcome: 'conflict'; reason: string };
 
-export interface Store {
+export interface Store extends ConsoleStore {
   /** Creates or upgrades the schema. Safe to run at every start. */
   migrate(): Promise<void>;
   /** Resolves when the store answers. */
@@ -187,4 +187,46 @@ export interface Store {
   expireTasks(rule: ExpiryRule, limit: number): Promise<TaskRecord[]>;
   /** Starts every taken task's heartbeat window again at `now` (epoch ms): see TaskWatchdog.renew. Returns how many. */
   renewHeartbeats(now: number): Promise<number>;
+}
+
+/** An agent's open and failed tasks (the console's agent list). `running`: delivered, running or canceling. */
+export interface AgentTaskCounts {
+  agentId: string;
+  queued: number;
+  running: number;
+  failed: number;
+}
+
+/** Tasks that ended in one minute (`minute`: its start, ISO). */
+export interface MinuteCounts {
+  minute: string;
+  finished: number;
+  failed: number;
+}
+
+/** Which failed deliveries a recovery sends again: created in [since, until), of `kind` when set. */
+export interface RecoverInput {
+  since: string;
+  until: string;
+  kind?: DeliveryKind | undefined;
+  /** Epoch ms and ISO of now: the next attempt of each requeued delivery. */
+  now: number;
+  nowIso: string;
+}
+
+/** What the operator console reads and does besides the rest of the Store (issue 14). */
+export interface ConsoleStore {
+  /** Every delivery by status. */
+  deliveryCounts(): Promise<Record<DeliveryStatus, number>>;
+  /** Each agent with tasks: its queued, running and failed ones. */
+  tasksByAgent(): Promise<AgentTaskCounts[]>;
+  /** Tasks ended finished or failed in each of the 60 minutes ending with `now`'s, oldest first. */
+  endedPerMinute(now: Date): Promise<MinuteCounts[]>;
+  /** The task's deliveries with their attempts, oldest first. */
+  taskDeliveries(taskId: string): Promise<DeliveryRecord[]>;
+  /**
+   * Requeues, in one transaction, every failed delivery the input selects that the domain lets
+   * go again (decideRedelivery), with a fresh retry budget. Returns their ids, oldest first.
+   */
+  recoverDeliveries(input: RecoverInput): Promise<string[]>;
 }

@@ -489,6 +489,43 @@ describe('Bearer API-key security', () => {
   });
 });
 
+describe('the console operations (GET /v1/whoami, GET /v1/statistics, GET /v1/tasks/{taskId}/deliveries, POST /v1/webhook-deliveries/recover)', () => {
+  it('when the credential asks who it is, then its role', async () => {
+    const { data, response } = await client.GET('/v1/whoami');
+
+    expect(response.status).toBe(200);
+    expect(data).toEqual(example('agentkit', 'getCredential', '200'));
+  });
+
+  it('when the statistics are read, then the counts by status and the minutes of the last hour', async () => {
+    const { data, response } = await client.GET('/v1/statistics');
+
+    expect(response.status).toBe(200);
+    expect(data?.tasksByStatus.finished).toBe(12);
+    expect(data).toEqual(example('agentkit', 'getStatistics', '200'));
+  });
+
+  it("when a task's deliveries are read, then each with its attempts", async () => {
+    const { data, response } = await client.GET('/v1/tasks/{taskId}/deliveries', { params: { path: { taskId } } });
+
+    expect(response.status).toBe(200);
+    expect(data?.items[0]?.attemptLog.map((a) => a.statusCode)).toEqual([503, 202]);
+  });
+
+  it('when failed deliveries are recovered since a time, then 202 with how many were requeued', async () => {
+    const { data, response } = await client.POST('/v1/webhook-deliveries/recover', { body: { since: '2026-11-24T08:00:00Z', kind: 'agent.lifecycle' } });
+
+    expect(response.status).toBe(202);
+    expect(data?.requeued).toBe(3);
+  });
+
+  it('when the recovery has no since, then 400', async () => {
+    const answer = await send('POST', '/v1/webhook-deliveries/recover', { body: JSON.stringify({ kind: 'agent.lifecycle' }) });
+
+    expect(answer.status).toBe(400);
+  });
+});
+
 describe('coverage of the spec', () => {
   // Runs last (vitest runs a file's tests in order): a new operation without a test fails here.
   it('when every test above has run, then each operation answered each of its documented 2xx statuses', () => {

@@ -20,6 +20,7 @@ __version__ = "1.0.0"
 # import apis into sdk package
 from agentkit_client.api.agents_api import AgentsApi
 from agentkit_client.api.compatibility_api import CompatibilityApi
+from agentkit_client.api.console_api import ConsoleApi
 from agentkit_client.api.health_api import HealthApi
 from agentkit_client.api.tasks_api import TasksApi
 from agentkit_client.api.webhook_deliveries_api import WebhookDeliveriesApi
@@ -43,6 +44,7 @@ from agentkit_client.models.agent_registration_details import AgentRegistrationD
 from agentkit_client.models.agent_registration_request import AgentRegistrationRequest
 from agentkit_client.models.cancel_request import CancelRequest
 from agentkit_client.models.compat_registration_response import CompatRegistrationResponse
+from agentkit_client.models.credential import Credential
 from agentkit_client.models.delivery_attempt import DeliveryAttempt
 from agentkit_client.models.delivery_status import DeliveryStatus
 from agentkit_client.models.dispatch_request import DispatchRequest
@@ -55,8 +57,16 @@ from agentkit_client.models.ops_core_message_payload import OpsCoreMessagePayloa
 from agentkit_client.models.problem import Problem
 from agentkit_client.models.readiness_status import ReadinessStatus
 from agentkit_client.models.readiness_status_checks import ReadinessStatusChecks
+from agentkit_client.models.recover_request import RecoverRequest
+from agentkit_client.models.recover_result import RecoverResult
 from agentkit_client.models.registered_agent import RegisteredAgent
 from agentkit_client.models.service_health import ServiceHealth
+from agentkit_client.models.statistics import Statistics
+from agentkit_client.models.statistics_deliveries_by_status import StatisticsDeliveriesByStatus
+from agentkit_client.models.statistics_ended_per_minute_inner import StatisticsEndedPerMinuteInner
+from agentkit_client.models.statistics_outbox_depth import StatisticsOutboxDepth
+from agentkit_client.models.statistics_tasks_by_agent_inner import StatisticsTasksByAgentInner
+from agentkit_client.models.statistics_tasks_by_status import StatisticsTasksByStatus
 from agentkit_client.models.task import Task
 from agentkit_client.models.task_acceptance import TaskAcceptance
 from agentkit_client.models.task_cancel_notice import TaskCancelNotice

@@ -8,6 +8,9 @@ import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type Delive
 import type { CancelInput, CancelResult, CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, ExpiryRule, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
 import { parsePostgresUrl } from './connection.js';
 import { postgresMigrations } from './migrations.js';
+import { DELIVERIES_BY_STATUS_SQL, deliveriesByStatus, endedPerMinute, endedPerMinuteSql, hourAgo, recoverySelectSql, type RecoveryRow, requeueSql, taskDeliveriesSql, tasksByAgent, TASKS_BY_AGENT_SQL } from '../console-queries.js';
+import type { AgentTaskCounts, MinuteCounts, RecoverInput } from '../types.js';
+import type { DeliveryStatus } from '../../domain/delivery.js';
 
 export interface PostgresStoreOptions {
   /** A postgres:// or postgresql:// URL; `?schema=name` picks the schema (created at start). */
@@ -694,6 +697,42 @@ export class PostgresStore implements Store {
         agent.activeTasks += 1;
       }
     }
+  }
+
+  // ---- console (issue 14) --------------------------------------------------------
+
+  async deliveryCounts(): Promise<Record<DeliveryStatus, number>> {
+    return deliveriesByStatus(await rows<{ status: DeliveryStatus; n: number }>(this.#pool, DELIVERIES_BY_STATUS_SQL));
+  }
+
+  async tasksByAgent(): Promise<AgentTaskCounts[]> {
+    return tasksByAgent(await rows<{ agent_id: string; status: TaskStatus; n: number }>(this.#pool, TASKS_BY_AGENT_SQL));
+  }
+
+  async endedPerMinute(now: Date): Promise<MinuteCounts[]> {
+    return endedPerMinute(await rows<{ minute: string; status: TaskStatus; n: number }>(this.#pool, endedPerMinuteSql(ph), [hourAgo(now)]), now);
+  }
+
+  async taskDeliveries(taskId: string): Promise<DeliveryRecord[]> {
+    const found = await rows<DeliveryRow>(this.#pool, taskDeliveriesSql(ph), [taskId]);
+    const attempts = await this.#attempts(this.#pool, found.map((r) => r.seq));
+    return found.map((r) => toDelivery(r, attempts.get(r.seq) ?? []));
+  }
+
+  async recoverDeliveries(input: RecoverInput): Promise<string[]> {
+    return this.#tx(async (c) => {
+      const args: unknown[] = [input.since, input.until, ...(input.kind ? [input.kind] : [])];
+      // Locked, so two recoveries (or a recovery and a redelivery) at once requeue each delivery once.
+      const found = await rows<RecoveryRow>(c, recoverySelectSql(ph, input.kind !== undefined, ' FOR UPDATE OF d'), args);
+      const ids: string[] = [];
+      for (const r of found) {
+        if (!decideRedelivery(r, r.task_status === null ? null : { status: r.task_status }).ok) continue;
+        // One ms apart, so the worker (due time, then seq) sends them in creation order.
+        await c.query(requeueSql(ph), [input.now + ids.length, input.nowIso, r.seq]);
+        ids.push(r.delivery_id);
+      }
+      return ids;
+    });
   }
 
   async #attempts(db: Db, seqs: number[]): Promise<Map<number, DeliveryAttempt[]>> {

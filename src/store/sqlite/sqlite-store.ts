@@ -9,6 +9,9 @@ import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pag
 import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
 import type { CancelInput, CancelResult, CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, ExpiryRule, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
+import { DELIVERIES_BY_STATUS_SQL, deliveriesByStatus, endedPerMinute, endedPerMinuteSql, hourAgo, recoverySelectSql, type RecoveryRow, requeueSql, taskDeliveriesSql, tasksByAgent, TASKS_BY_AGENT_SQL } from '../console-queries.js';
+import type { AgentTaskCounts, MinuteCounts, RecoverInput } from '../types.js';
+import type { DeliveryStatus } from '../../domain/delivery.js';
 
 export interface SqliteStoreOptions {
   /** File path, or `:memory:`. The directory is created. */
@@ -472,6 +475,42 @@ export class SqliteStore implements Store {
         return ended;
       }),
     );
+  }
+
+  // ---- console (issue 14) --------------------------------------------------------
+
+  async deliveryCounts(): Promise<Record<DeliveryStatus, number>> {
+    return deliveriesByStatus(this.#sql(DELIVERIES_BY_STATUS_SQL).all() as Array<{ status: DeliveryStatus; n: number }>);
+  }
+
+  async tasksByAgent(): Promise<AgentTaskCounts[]> {
+    return tasksByAgent(this.#sql(TASKS_BY_AGENT_SQL).all() as Array<{ agent_id: string; status: TaskStatus; n: number }>);
+  }
+
+  async endedPerMinute(now: Date): Promise<MinuteCounts[]> {
+    return endedPerMinute(this.#sql(endedPerMinuteSql(q)).all(hourAgo(now)) as Array<{ minute: string; status: TaskStatus; n: number }>, now);
+  }
+
+  async taskDeliveries(taskId: string): Promise<DeliveryRecord[]> {
+    const rows = this.#sql(taskDeliveriesSql(q)).all(taskId) as DeliveryRow[];
+    const attempts = this.#attempts(rows.map((r) => r.seq));
+    return rows.map((r) => toDelivery(r, attempts.get(r.seq) ?? []));
+  }
+
+  async recoverDeliveries(input: RecoverInput): Promise<string[]> {
+    return this.#write(() => {
+      const args: unknown[] = [input.since, input.until, ...(input.kind ? [input.kind] : [])];
+      const found = this.#sql(recoverySelectSql(q, input.kind !== undefined)).all(...args) as RecoveryRow[];
+      const requeue = this.#sql(requeueSql(q));
+      const ids: string[] = [];
+      for (const r of found) {
+        if (!decideRedelivery(r, r.task_status === null ? null : { status: r.task_status }).ok) continue;
+        // One ms apart, so the worker (due time, then seq) sends them in creation order.
+        requeue.run(input.now + ids.length, input.nowIso, r.seq);
+        ids.push(r.delivery_id);
+      }
+      return ids;
+    });
   }
 
   // ---- helpers ---------------------------------------------------------------------

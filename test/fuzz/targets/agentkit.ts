@@ -162,8 +162,10 @@ export async function agentKitTarget(rng: Rng, options: { as?: 'admin' | 'agent'
 
   /** A valid request for any operation that only reads. */
   function validRead(): BaseRequest {
-    const id = rng.pick(asAgent ? ['getAgent', 'getTask', 'getWebhookDelivery', 'getHealth', 'getServiceHealth'] : ['listAgents', 'getAgent', 'listTasks', 'getTask', 'listWebhookDeliveries', 'getWebhookDelivery', 'getHealth', 'getReadiness', 'getServiceHealth']);
+    const id = rng.pick(asAgent ? ['getAgent', 'getTask', 'getWebhookDelivery', 'getHealth', 'getServiceHealth', 'getCredential', 'listTaskDeliveries'] : ['listAgents', 'getAgent', 'listTasks', 'getTask', 'listWebhookDeliveries', 'getWebhookDelivery', 'getHealth', 'getReadiness', 'getServiceHealth', 'getCredential', 'getStatistics', 'listTaskDeliveries']);
     const o = op(id);
+    if (id === 'getCredential' || id === 'getStatistics') return base(o);
+    if (id === 'listTaskDeliveries') return known.tasks.length ? base(o, { taskId: rng.pick(known.tasks).taskId }) : base(op('getCredential'));
     if (asAgent) {
       const mine = known.deliveries.filter((d) => d.agentId === SELF);
       if (id === 'getTask' && known.tasks.length) return base(o, { taskId: rng.pick(known.tasks).taskId });
@@ -195,7 +197,11 @@ export async function agentKitTarget(rng: Rng, options: { as?: 'admin' | 'agent'
         return base(o, { agentId: someAgent() });
       case 'getTask':
       case 'cancelTask':
+      case 'listTaskDeliveries':
         return base(o, { taskId: known.tasks.length ? rng.pick(known.tasks).taskId : rng.uuid() });
+      case 'redeliverFailedWebhookDeliveries':
+        // A range still to come: should a broken copy of it be accepted, it requeues nothing.
+        return base(o, {}, { body: { since: '2100-01-01T00:00:00Z', ...(rng.chance(0.5) ? { kind: rng.pick(['agent.lifecycle', 'task.delivery', 'task.cancel', 'opscore.state']) } : {}) } });
       case 'registerAgentCompat':
         return { ...registration(rng.chance(0.5) ? someAgent() : freshAgentId()), op: o };
       case 'getWebhookDelivery':
@@ -228,6 +234,8 @@ export async function agentKitTarget(rng: Rng, options: { as?: 'admin' | 'agent'
       [withAgentId(registration(ghost), ghost), "register another agent's id"],
       [base(op('cancelTask'), { taskId: own }), 'cancel its own task'],
       [base(op('redeliverWebhookDelivery'), { deliveryId: known.deliveries.length ? rng.pick(known.deliveries).deliveryId : 'nonexistent' }), 'redeliver'],
+      [base(op('getStatistics')), 'read the statistics'],
+      [base(op('redeliverFailedWebhookDeliveries'), {}, { body: { since: '2000-01-01T00:00:00Z' } }), 'recover failed deliveries'],
     ];
     const [b, what] = rng.pick(cases);
     return wireCase(b, `agent credential: ${what}`, 'reject', 'semantic', [403]);
@@ -334,6 +342,7 @@ export async function agentKitTarget(rng: Rng, options: { as?: 'admin' | 'agent'
             [known.agents.length > 6 ? 6 : 0, 'deregister'],
             [known.deliveries.some((d) => d.status !== 'pending') ? 4 : 0, 'redeliver'],
             [openOnes.length ? 4 : 0, 'cancel'],
+            [known.deliveries.some((d) => d.status === 'failed') ? 2 : 0, 'recover'],
             [10, 'read'],
           ]);
       if (rng.chance(0.02)) {
@@ -379,6 +388,11 @@ export async function agentKitTarget(rng: Rng, options: { as?: 'admin' | 'agent'
           t.status = UNSURE;
           const body = rng.chance(0.5) ? { body: { reason: `fuzz ${rng.hex(4)}` } } : {};
           return wireCase(base(op('cancelTask'), { taskId: t.taskId }, body), 'cancel', 'accept');
+        }
+        case 'recover': {
+          // Every failed one may go again (not a task delivery of an ended task): none is redelivered by hand until the next refresh.
+          for (const d of known.deliveries) if (d.status === 'failed') d.status = 'pending';
+          return wireCase(base(op('redeliverFailedWebhookDeliveries'), {}, { body: { since: '2000-01-01T00:00:00Z' } }), 'recover every failed delivery', 'accept');
         }
         case 'deregister': {
           const agentId = rng.pick(known.agents);

@@ -30,6 +30,7 @@ from agentkit_client.models.task import Task
 from agentkit_client.models.task_list import TaskList
 from agentkit_client.models.task_report import TaskReport
 from agentkit_client.models.task_status import TaskStatus
+from agentkit_client.models.webhook_delivery_list import WebhookDeliveryList
 from agentkit_client.pydantic_compat import conlist  # noqa: F401
 
 from agentkit_client.api_client import ApiClient
@@ -508,6 +509,149 @@ class TasksApi(object):
 
         return self.api_client.call_api(
             '/v1/tasks/{taskId}', 'GET',
+            _path_params,
+            _query_params,
+            _header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            response_types_map=_response_types_map,
+            auth_settings=_auth_settings,
+            async_req=_params.get('async_req'),
+            _return_http_data_only=_params.get('_return_http_data_only'),  # noqa: E501
+            _preload_content=_params.get('_preload_content', True),
+            _request_timeout=_params.get('_request_timeout'),
+            collection_formats=_collection_formats,
+            _request_auth=_params.get('_request_auth'))
+
+    @validate_call
+    def list_task_deliveries(self, task_id : Annotated[StrictStr, Field(..., description="The task's id.")], **kwargs) -> WebhookDeliveryList:  # noqa: E501
+        """List the deliveries of one task  # noqa: E501
+
+        Every outgoing message about the task, oldest first, with its attempts (status code, latency, error): its delivery to the agent, cancel notices, and the state reports AgentKit sent Ops-Core itself. An agent's credential reads only its own tasks'.  # noqa: E501
+        This method makes a synchronous HTTP request by default. To make an
+        asynchronous HTTP request, please pass async_req=True
+
+        >>> thread = api.list_task_deliveries(task_id, async_req=True)
+        >>> result = thread.get()
+
+        :param task_id: The task's id. (required)
+        :type task_id: str
+        :param async_req: Whether to execute the request asynchronously.
+        :type async_req: bool, optional
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :return: Returns the result object.
+                 If the method is called asynchronously,
+                 returns the request thread.
+        :rtype: WebhookDeliveryList
+        """
+        kwargs['_return_http_data_only'] = True
+        if '_preload_content' in kwargs:
+            raise ValueError("Error! Please call the list_task_deliveries_with_http_info method with `_preload_content` instead and obtain raw data from ApiResponse.raw_data")
+        return self.list_task_deliveries_with_http_info(task_id, **kwargs)  # noqa: E501
+
+    @validate_call
+    def list_task_deliveries_with_http_info(self, task_id : Annotated[StrictStr, Field(..., description="The task's id.")], **kwargs) -> ApiResponse:  # noqa: E501
+        """List the deliveries of one task  # noqa: E501
+
+        Every outgoing message about the task, oldest first, with its attempts (status code, latency, error): its delivery to the agent, cancel notices, and the state reports AgentKit sent Ops-Core itself. An agent's credential reads only its own tasks'.  # noqa: E501
+        This method makes a synchronous HTTP request by default. To make an
+        asynchronous HTTP request, please pass async_req=True
+
+        >>> thread = api.list_task_deliveries_with_http_info(task_id, async_req=True)
+        >>> result = thread.get()
+
+        :param task_id: The task's id. (required)
+        :type task_id: str
+        :param async_req: Whether to execute the request asynchronously.
+        :type async_req: bool, optional
+        :param _preload_content: if False, the ApiResponse.data will
+                                 be set to none and raw_data will store the 
+                                 HTTP response body without reading/decoding.
+                                 Default is True.
+        :type _preload_content: bool, optional
+        :param _return_http_data_only: response data instead of ApiResponse
+                                       object with status code, headers, etc
+        :type _return_http_data_only: bool, optional
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the authentication
+                              in the spec for a single request.
+        :type _request_auth: dict, optional
+        :type _content_type: string, optional: force content-type for the request
+        :return: Returns the result object.
+                 If the method is called asynchronously,
+                 returns the request thread.
+        :rtype: tuple(WebhookDeliveryList, status_code(int), headers(HTTPHeaderDict))
+        """
+
+        _params = locals()
+
+        _all_params = [
+            'task_id'
+        ]
+        _all_params.extend(
+            [
+                'async_req',
+                '_return_http_data_only',
+                '_preload_content',
+                '_request_timeout',
+                '_request_auth',
+                '_content_type',
+                '_headers'
+            ]
+        )
+
+        # validate the arguments
+        for _key, _val in _params['kwargs'].items():
+            if _key not in _all_params:
+                raise ApiTypeError(
+                    "Got an unexpected keyword argument '%s'"
+                    " to method list_task_deliveries" % _key
+                )
+            _params[_key] = _val
+        del _params['kwargs']
+
+        _collection_formats = {}
+
+        # process the path parameters
+        _path_params = {}
+        if _params['task_id']:
+            _path_params['taskId'] = _params['task_id']
+
+
+        # process the query parameters
+        _query_params = []
+        # process the header parameters
+        _header_params = dict(_params.get('_headers', {}))
+        # process the form parameters
+        _form_params = []
+        _files = {}
+        # process the body parameter
+        _body_params = None
+        # set the HTTP header `Accept`
+        _header_params['Accept'] = self.api_client.select_header_accept(
+            ['application/json', 'application/problem+json'])  # noqa: E501
+
+        # authentication setting
+        _auth_settings = ['bearerAuth']  # noqa: E501
+
+        _response_types_map = {
+            '200': "WebhookDeliveryList",
+            '400': "Problem",
+            '401': "Problem",
+            '403': "Problem",
+            '404': "Problem",
+        }
+
+        return self.api_client.call_api(
+            '/v1/tasks/{taskId}/deliveries', 'GET',
             _path_params,
             _query_params,
             _header_params,

@@ -22,6 +22,7 @@ from agentkit_client.models.agent_registration_details import AgentRegistrationD
 from agentkit_client.models.agent_registration_request import AgentRegistrationRequest
 from agentkit_client.models.cancel_request import CancelRequest
 from agentkit_client.models.compat_registration_response import CompatRegistrationResponse
+from agentkit_client.models.credential import Credential
 from agentkit_client.models.delivery_attempt import DeliveryAttempt
 from agentkit_client.models.delivery_status import DeliveryStatus
 from agentkit_client.models.dispatch_request import DispatchRequest
@@ -34,8 +35,16 @@ from agentkit_client.models.ops_core_message_payload import OpsCoreMessagePayloa
 from agentkit_client.models.problem import Problem
 from agentkit_client.models.readiness_status import ReadinessStatus
 from agentkit_client.models.readiness_status_checks import ReadinessStatusChecks
+from agentkit_client.models.recover_request import RecoverRequest
+from agentkit_client.models.recover_result import RecoverResult
 from agentkit_client.models.registered_agent import RegisteredAgent
 from agentkit_client.models.service_health import ServiceHealth
+from agentkit_client.models.statistics import Statistics
+from agentkit_client.models.statistics_deliveries_by_status import StatisticsDeliveriesByStatus
+from agentkit_client.models.statistics_ended_per_minute_inner import StatisticsEndedPerMinuteInner
+from agentkit_client.models.statistics_outbox_depth import StatisticsOutboxDepth
+from agentkit_client.models.statistics_tasks_by_agent_inner import StatisticsTasksByAgentInner
+from agentkit_client.models.statistics_tasks_by_status import StatisticsTasksByStatus
 from agentkit_client.models.task import Task
 from agentkit_client.models.task_acceptance import TaskAcceptance
 from agentkit_client.models.task_cancel_notice import TaskCancelNotice

@@ -25,6 +25,8 @@ from pydantic import Field, StrictStr, conint, constr, validator
 from typing import Optional
 
 from agentkit_client_async.models.delivery_status import DeliveryStatus
+from agentkit_client_async.models.recover_request import RecoverRequest
+from agentkit_client_async.models.recover_result import RecoverResult
 from agentkit_client_async.models.webhook_delivery import WebhookDelivery
 from agentkit_client_async.models.webhook_delivery_list import WebhookDeliveryList
 from agentkit_client_async.pydantic_compat import conlist  # noqa: F401
@@ -324,6 +326,142 @@ class WebhookDeliveriesApi(object):
 
         return await self.api_client.call_api(
             '/v1/webhook-deliveries', 'GET',
+            _path_params,
+            _query_params,
+            _header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            response_types_map=_response_types_map,
+            auth_settings=_auth_settings,
+            _return_http_data_only=_params.get('_return_http_data_only'),  # noqa: E501
+            _preload_content=_params.get('_preload_content', True),
+            _request_timeout=_params.get('_request_timeout'),
+            collection_formats=_collection_formats,
+            _request_auth=_params.get('_request_auth'))
+
+    @validate_call
+    async def redeliver_failed_webhook_deliveries(self, recover_request : RecoverRequest, **kwargs) -> RecoverResult:  # noqa: E501
+        """Send every failed delivery of a time range again  # noqa: E501
+
+        Recovery after an outage: every `failed` delivery created at or after `since` (and before `until`, when given; of `kind`, when given) goes back in the queue with a fresh retry budget, keeping its `webhook-id`, oldest first, each once. Deliveries that succeeded, are pending or were canceled are left alone, and so is a task delivery whose task has ended (as for a single redelivery). Idempotent: asking again requeues nothing more while the first ones are pending or have succeeded. Answers how many were requeued.  # noqa: E501
+        A coroutine: the request runs on the event loop that awaits it.
+
+        >>> result = await api.redeliver_failed_webhook_deliveries(recover_request)
+
+        :param recover_request: (required)
+        :type recover_request: RecoverRequest
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :return: Returns the result object.
+        :rtype: RecoverResult
+        """
+        kwargs['_return_http_data_only'] = True
+        if '_preload_content' in kwargs:
+            raise ValueError("Error! Please call the redeliver_failed_webhook_deliveries_with_http_info method with `_preload_content` instead and obtain raw data from ApiResponse.raw_data")
+        return await self.redeliver_failed_webhook_deliveries_with_http_info(recover_request, **kwargs)  # noqa: E501
+
+    @validate_call
+    async def redeliver_failed_webhook_deliveries_with_http_info(self, recover_request : RecoverRequest, **kwargs) -> ApiResponse:  # noqa: E501
+        """Send every failed delivery of a time range again  # noqa: E501
+
+        Recovery after an outage: every `failed` delivery created at or after `since` (and before `until`, when given; of `kind`, when given) goes back in the queue with a fresh retry budget, keeping its `webhook-id`, oldest first, each once. Deliveries that succeeded, are pending or were canceled are left alone, and so is a task delivery whose task has ended (as for a single redelivery). Idempotent: asking again requeues nothing more while the first ones are pending or have succeeded. Answers how many were requeued.  # noqa: E501
+        A coroutine: the request runs on the event loop that awaits it.
+
+        >>> result = await api.redeliver_failed_webhook_deliveries_with_http_info(recover_request)
+
+        :param recover_request: (required)
+        :type recover_request: RecoverRequest
+        :param _preload_content: if False, the ApiResponse.data will
+                                 be set to none and raw_data will store the 
+                                 HTTP response body without reading/decoding.
+                                 Default is True.
+        :type _preload_content: bool, optional
+        :param _return_http_data_only: response data instead of ApiResponse
+                                       object with status code, headers, etc
+        :type _return_http_data_only: bool, optional
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the authentication
+                              in the spec for a single request.
+        :type _request_auth: dict, optional
+        :type _content_type: string, optional: force content-type for the request
+        :return: Returns the result object.
+        :rtype: tuple(RecoverResult, status_code(int), headers(HTTPHeaderDict))
+        """
+
+        _params = locals()
+
+        _all_params = [
+            'recover_request'
+        ]
+        _all_params.extend(
+            [
+                '_return_http_data_only',
+                '_preload_content',
+                '_request_timeout',
+                '_request_auth',
+                '_content_type',
+                '_headers'
+            ]
+        )
+
+        # validate the arguments
+        for _key, _val in _params['kwargs'].items():
+            if _key not in _all_params:
+                raise ApiTypeError(
+                    "Got an unexpected keyword argument '%s'"
+                    " to method redeliver_failed_webhook_deliveries" % _key
+                )
+            _params[_key] = _val
+        del _params['kwargs']
+
+        _collection_formats = {}
+
+        # process the path parameters
+        _path_params = {}
+
+        # process the query parameters
+        _query_params = []
+        # process the header parameters
+        _header_params = dict(_params.get('_headers', {}))
+        # process the form parameters
+        _form_params = []
+        _files = {}
+        # process the body parameter
+        _body_params = None
+        if _params['recover_request'] is not None:
+            _body_params = _params['recover_request']
+
+        # set the HTTP header `Accept`
+        _header_params['Accept'] = self.api_client.select_header_accept(
+            ['application/json', 'application/problem+json'])  # noqa: E501
+
+        # set the HTTP header `Content-Type`
+        _content_types_list = _params.get('_content_type',
+            self.api_client.select_header_content_type(
+                ['application/json']))
+        if _content_types_list:
+                _header_params['Content-Type'] = _content_types_list
+
+        # authentication setting
+        _auth_settings = ['bearerAuth']  # noqa: E501
+
+        _response_types_map = {
+            '202': "RecoverResult",
+            '400': "Problem",
+            '401': "Problem",
+            '403': "Problem",
+            '415': "Problem",
+        }
+
+        return await self.api_client.call_api(
+            '/v1/webhook-deliveries/recover', 'POST',
             _path_params,
             _query_params,
             _header_params,

@@ -1,0 +1,193 @@
+import { api, can, must } from '../api.js';
+import { badge, fill, h, json, link, table, time } from '../dom.js';
+import type { Page } from '../page.js';
+import type { components } from '../../../generated/ts/agentkit.js';
+
+type Task = components['schemas']['Task'];
+type TaskStatus = components['schemas']['TaskStatus'];
+type Delivery = components['schemas']['WebhookDelivery'];
+
+const STATUSES: TaskStatus[] = ['queued', 'delivered', 'running', 'canceling', 'finished', 'failed', 'canceled'];
+const ENDED = new Set<string>(['finished', 'failed', 'canceled']);
+
+/** A datetime-local value (the viewer's zone) as ISO, or null. */
+function localToIso(value: string | null): string | null {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+export const tasksPage: Page = (main, params, ctx) => {
+  const q = params.query;
+  const status = q.get('status') ?? '';
+  const agent = q.get('agent') ?? '';
+  const after = q.get('after') ?? '';
+  const before = q.get('before') ?? '';
+  const form = h(
+    'form',
+    { class: 'filters', 'aria-label': 'Filter tasks' },
+    h('label', {}, 'Status ', h('select', { name: 'status' }, h('option', { value: '' }, 'any'), STATUSES.map((s) => h('option', { value: s, selected: s === status }, s)))),
+    h('label', {}, 'Agent ', h('input', { name: 'agent', value: agent, placeholder: 'agent id', size: 16 })),
+    h('label', {}, 'Created after ', h('input', { name: 'after', type: 'datetime-local', step: 1, value: after })),
+    h('label', {}, 'Created before ', h('input', { name: 'before', type: 'datetime-local', step: 1, value: before })),
+    h('button', { type: 'submit' }, 'Apply'),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const next = new URLSearchParams();
+    for (const k of ['status', 'agent', 'after', 'before']) {
+      const v = String(data.get(k) ?? '').trim();
+      if (v) next.set(k, v);
+    }
+    location.hash = `#/tasks${next.size ? `?${next}` : ''}`;
+  });
+  const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const prev = h('button', { type: 'button', disabled: true }, '← Newer');
+  const next = h('button', { type: 'button', disabled: true }, 'Older →');
+  const note = h('p', { class: 'muted' }, after || before ? 'The time filter is applied to each page the API returns (it filters by status and agent itself).' : '');
+  fill(main, h('h1', {}, 'Tasks'), form, note, list, h('div', { class: 'pager' }, prev, next));
+
+  /** Cursors of the pages shown before this one (paging back). */
+  const cursors: Array<string | undefined> = [];
+  let cursor: string | undefined;
+  let nextCursor: string | null = null;
+  let shown = '';
+  const afterIso = localToIso(after);
+  const beforeIso = localToIso(before);
+  const load = async () => {
+    const page = await must(
+      api.GET('/v1/tasks', { params: { query: { limit: 25, ...(cursor ? { cursor } : {}), ...(status ? { status: status as TaskStatus } : {}), ...(agent ? { agentId: agent } : {}) } } }),
+    );
+    const items = page.items.filter((t) => (!afterIso || t.createdAt >= afterIso) && (!beforeIso || t.createdAt < beforeIso));
+    // Newest first: once a page reaches past `after`, older pages hold nothing to show.
+    const last = page.items[page.items.length - 1];
+    nextCursor = afterIso && last && last.createdAt < afterIso ? null : page.nextCursor;
+    const key = JSON.stringify([items, nextCursor]);
+    if (!ctx.current() || key === shown) return;
+    shown = key;
+    next.disabled = !nextCursor;
+    prev.disabled = cursors.length === 0;
+    fill(
+      list,
+      table(
+        ['Task', 'Agent', 'Name', 'Status', 'Created', 'Updated'],
+        items.map((t: Task) => [
+          link(`/tasks/${t.taskId}`, h('code', {}, t.taskId.slice(0, 8)), '…'),
+          link(`/agents/${encodeURIComponent(t.agentId)}`, t.agentId),
+          t.task_name,
+          badge(t.status),
+          time(t.createdAt),
+          time(t.updatedAt),
+        ]),
+        status || agent || after || before ? 'No task matches these filters. Clear them to see every task.' : 'No tasks yet. Dispatch one: agentkit run <agentId> <task_name> --wait.',
+      ),
+    );
+  };
+  next.addEventListener('click', () => {
+    if (!nextCursor) return;
+    cursors.push(cursor);
+    cursor = nextCursor;
+    void load().catch((e: unknown) => ctx.showProblem(e));
+  });
+  prev.addEventListener('click', () => {
+    if (cursors.length === 0) return;
+    cursor = cursors.pop();
+    void load().catch((e: unknown) => ctx.showProblem(e));
+  });
+  ctx.live(load, 2000);
+};
+
+interface TimelineEvent {
+  at: string;
+  what: string;
+  detail?: Node | string | null;
+  kind: string;
+}
+
+/** Every event of a task in time order: from its own record, and each attempt of each of its deliveries. */
+function timeline(task: Task, deliveries: Delivery[]): TimelineEvent[] {
+  const events: TimelineEvent[] = [{ at: task.createdAt, what: 'Dispatched', detail: `${task.task_name} to ${task.agentId}`, kind: 'dispatched' }];
+  const label: Record<Delivery['kind'], string> = {
+    'task.delivery': 'Delivery to the agent',
+    'task.cancel': 'Cancel notice to the agent',
+    'opscore.state': 'State report to Ops-Core',
+    'agent.lifecycle': 'Lifecycle webhook',
+  };
+  for (const d of deliveries) {
+    for (const a of d.attemptLog) {
+      const outcome = a.statusCode !== null && a.statusCode !== undefined ? `HTTP ${a.statusCode}` : 'no answer';
+      events.push({
+        at: a.at,
+        what: `${label[d.kind]}, attempt ${a.attempt}`,
+        detail: h('span', {}, h('span', { class: 'code', 'data-status-code': String(a.statusCode ?? '') }, outcome), ` in ${a.latencyMs.toFixed(1)} ms`, a.error ? h('span', { class: 'error' }, ` — ${a.error}`) : null),
+        kind: 'attempt',
+      });
+    }
+    if (d.status === 'pending' && d.attemptLog.length === 0) events.push({ at: d.createdAt, what: `${label[d.kind]} queued`, detail: d.eventType, kind: 'queued' });
+  }
+  if (task.deliveredAt) events.push({ at: task.deliveredAt, what: 'Delivered: the agent accepted it', kind: 'delivered' });
+  if (task.lastHeartbeatAt) {
+    const progress = task.progress !== null && task.progress !== undefined ? ` at ${task.progress}%` : '';
+    events.push({ at: task.lastHeartbeatAt, what: 'Last report from the agent (heartbeats and progress are summarised here)', detail: `${progress}${task.message ? ` “${task.message}”` : ''}`.trim() || null, kind: 'report' });
+  }
+  if (task.cancelRequestedAt) events.push({ at: task.cancelRequestedAt, what: 'Cancel requested', detail: task.cancelReason ?? null, kind: 'cancel' });
+  if (task.finishedAt) {
+    const error = task.error ? `${task.error.code ? `${task.error.code}: ` : ''}${task.error.message}` : null;
+    events.push({ at: task.finishedAt, what: `Ended ${task.status}`, detail: error, kind: `ended-${task.status}` });
+  }
+  if (task.lateOutcome) events.push({ at: task.lateOutcome.at, what: `Late outcome from the agent (${task.lateOutcome.status}), refused`, kind: 'late' });
+  return events.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+export const taskPage: Page = (main, params, ctx) => {
+  const taskId = params.id ?? '';
+  const head = h('div', { class: 'task-head' });
+  const actions = h('div', { class: 'actions' });
+  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const events = h('ol', { class: 'timeline', 'aria-label': 'Timeline' });
+  fill(main, h('h1', {}, 'Task ', h('code', {}, taskId)), head, actions, body, h('h2', {}, 'Timeline'), events);
+  const cancel = h('button', { type: 'button', class: 'danger', 'data-action': 'cancel', hidden: true }, 'Cancel task');
+  if (can('cancelTask')) actions.append(cancel);
+  let shown = '';
+  const load = async () => {
+    const task = await must(api.GET('/v1/tasks/{taskId}', { params: { path: { taskId } } }));
+    const deliveries = await must(api.GET('/v1/tasks/{taskId}/deliveries', { params: { path: { taskId } } }));
+    const key = JSON.stringify([task, deliveries]);
+    if (!ctx.current() || key === shown) return;
+    shown = key;
+    cancel.hidden = ENDED.has(task.status) || task.status === 'canceling';
+    fill(
+      head,
+      h('p', { class: 'status-line' }, 'Status ', h('span', { 'data-testid': 'task-status' }, badge(task.status)), task.progress !== null && task.progress !== undefined ? ` ${task.progress}%` : null, ' · agent ', link(`/agents/${encodeURIComponent(task.agentId)}`, task.agentId), ` · ${task.task_name}`),
+    );
+    fill(
+      body,
+      h('div', { class: 'cols' },
+        h('section', {}, h('h2', {}, 'Parameters'), json(task.parameters)),
+        task.status === 'finished' ? h('section', {}, h('h2', {}, 'Result'), json(task.result)) : null,
+        task.error ? h('section', { class: 'task-error' }, h('h2', {}, 'Error'), h('p', {}, task.error.code ? h('code', {}, task.error.code) : null, ' ', task.error.message)) : null,
+      ),
+      h('dl', { class: 'props' },
+        h('dt', {}, 'Created'), h('dd', {}, time(task.createdAt)),
+        h('dt', {}, 'Timeout'), h('dd', {}, task.timeout_seconds ? `${task.timeout_seconds} s` : 'none'),
+        task.opscore_session_id ? [h('dt', {}, 'Ops-Core session'), h('dd', {}, task.opscore_session_id)] : null,
+        task.opscore_task_id ? [h('dt', {}, 'Ops-Core task'), h('dd', {}, task.opscore_task_id)] : null,
+      ),
+    );
+    fill(
+      events,
+      timeline(task, deliveries.items).map((e) => h('li', { class: `ev ev-${e.kind}` }, time(e.at), ' ', h('strong', {}, e.what), e.detail ? h('span', {}, ' ', e.detail) : null)),
+    );
+  };
+  cancel.addEventListener('click', () => {
+    cancel.disabled = true;
+    void must(api.POST('/v1/tasks/{taskId}/cancel', { params: { path: { taskId } }, body: { reason: 'Canceled from the console' } }))
+      .then(() => load())
+      .catch((e: unknown) => ctx.showProblem(e))
+      .finally(() => {
+        cancel.disabled = false;
+      });
+  });
+  ctx.live(load, 1000);
+};
