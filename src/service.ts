@@ -6,7 +6,7 @@ import { DeliveryWorker } from './delivery/worker.js';
 import { AgentHostPolicy } from './domain/agent-hosts.js';
 import { systemResolver, type Resolver } from './delivery/http-sender.js';
 import { AgentUseCases } from './domain/use-cases/agents.js';
-import { systemClock } from './domain/clock.js';
+import { systemClock, type Clock } from './domain/clock.js';
 import { endReport } from './domain/messages.js';
 import { TaskWatchdog } from './domain/task-watchdog.js';
 import { DeliveryUseCases } from './domain/use-cases/deliveries.js';
@@ -38,6 +38,8 @@ export interface ServiceOverrides {
   pollIntervalMs?: number;
   /** Resolves agents' host names, at registration and when deliveries connect (tests control DNS with it). */
   resolver?: Resolver;
+  /** The use-cases' and signatures' time (tests move it). */
+  clock?: Clock;
 }
 
 /** Wires store, use-cases, delivery worker and HTTP app from a configuration. */
@@ -53,11 +55,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const reportFailure = endReport(targets);
   const agentHosts = new AgentHostPolicy(config.agentHosts);
   const resolver = overrides.resolver ?? systemResolver;
+  const clock = overrides.clock ?? systemClock;
   const worker = new DeliveryWorker({
     store,
     logger: logger.child({ component: 'delivery' }),
     metrics,
-    requests: new RequestBuilder({ store, webhookSecret: config.webhookSecret, opsCoreApiKey: config.opsCoreApiKey }),
+    requests: new RequestBuilder({ store, webhookSecrets: config.webhookSecrets, opsCoreApiKey: config.opsCoreApiKey, clock }),
     endReport: reportFailure,
     webhookRetrySchedule: config.webhookRetrySchedule,
     taskRetrySchedule: config.taskRetrySchedule,
@@ -70,7 +73,6 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     ...(overrides.pollIntervalMs !== undefined ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
   });
   const queued = (targetUrl?: string) => worker.wake(targetUrl);
-  const clock = systemClock;
   const watchdog = new TaskWatchdog({
     store,
     clock,
@@ -79,7 +81,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     graceMs: config.taskOutcomeGraceMs,
     queued: () => worker.wake(),
   });
-  const agents = new AgentUseCases({ store, targets, agentHosts, resolve: resolver, clock, queued });
+  const agents = new AgentUseCases({ store, targets, agentHosts, resolve: resolver, clock, queued, rotationGraceS: config.secretRotationGraceS });
   const tasks = new TaskUseCases({
     store,
     clock,
@@ -87,10 +89,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     dispatched: () => metrics.tasksDispatched.inc(),
     missedHeartbeats: config.missedHeartbeats,
     cancelGraceMs: config.cancelGraceMs,
+    maxQueuedTasks: config.maxQueuedTasks,
   });
   const deliveries = new DeliveryUseCases({ store, clock, queued });
   const app = createApp({
     apiKeys: config.apiKeys,
+    rateLimit: { limit: config.rateLimit, windowS: config.rateLimitWindowS },
+    clock,
     maxBodyBytes: config.maxBodyBytes,
     validateResponses: config.validateResponses,
     store,

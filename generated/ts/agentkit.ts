@@ -96,6 +96,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{agentId}/signing-secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The agent's id. */
+                agentId: components["parameters"]["AgentIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an agent's signing secret
+         * @description Issues the agent a new signing secret and returns it (only this once). For the grace period (`graceSeconds`, default `AGENTKIT_SECRET_ROTATION_GRACE_S`) every delivery to the agent carries a signature with the new secret and one with the previous (space-separated in `webhook-signature` and in `X-AgentKit-Signature`), so the agent keeps verifying while it switches; the SDK does so itself (`agent.rotateSigningSecret()`). The agent itself, with its credential, or `admin`.
+         */
+        post: operations["rotateSigningSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{agentId}/agent-token/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The agent's id. */
+                agentId: components["parameters"]["AgentIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an agent's credential
+         * @description Issues the agent a new credential (`agentToken`) and returns it (only this once). The previous credential still authenticates for the grace period (`graceSeconds`, default `AGENTKIT_SECRET_ROTATION_GRACE_S`); 0 revokes it at once. The agent itself, with its credential, or `admin`.
+         */
+        post: operations["rotateAgentToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tasks": {
         parameters: {
             query?: never;
@@ -755,6 +801,39 @@ export interface components {
             finishedAt?: string | null;
             links: components["schemas"]["TaskLinks"];
         };
+        /** SecretRotationRequest */
+        SecretRotationRequest: {
+            /** @description How long the replaced secret still holds beside the new one, seconds. Default `AGENTKIT_SECRET_ROTATION_GRACE_S` (86400). 0 stops it at once: for a secret that leaked. */
+            graceSeconds?: number;
+        };
+        /**
+         * SigningSecretRotation
+         * @description The agent's new signing secret, shown only this once. Until `previousSecretValidUntil` every delivery to the agent (tasks and cancel notices) carries two signatures in each signature header, one with the new secret and one with the previous, so a receiver holding either verifies; after it, only the new one.
+         */
+        SigningSecretRotation: {
+            agentId: components["schemas"]["AgentId"];
+            /** @description Standard Webhooks secret (`whsec_` + base64) that deliveries to this agent are signed with from now on. */
+            signingSecret: string;
+            /**
+             * Format: date-time
+             * @description When deliveries stop carrying a signature with the previous secret; null when they already do (grace 0).
+             */
+            previousSecretValidUntil: string | null;
+        };
+        /**
+         * AgentTokenRotation
+         * @description The agent's new credential, shown only this once (AgentKit keeps its digest). The previous credential still authenticates until `previousTokenValidUntil`, so a running agent can switch without a failed request.
+         */
+        AgentTokenRotation: {
+            agentId: components["schemas"]["AgentId"];
+            /** @description The agent's credential (role `agent`) from now on, sent as `Authorization: Bearer <agentToken>`. */
+            agentToken: string;
+            /**
+             * Format: date-time
+             * @description When the previous credential stops working; null when it already did (grace 0).
+             */
+            previousTokenValidUntil: string | null;
+        };
         /**
          * TaskList
          * @description One page of tasks, newest first.
@@ -1049,6 +1128,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A limit is reached, and nothing was done: this credential made more requests than `AGENTKIT_RATE_LIMIT` allows in its window, or (on dispatch) the agent already has `AGENTKIT_MAX_QUEUED_TASKS` tasks it has not taken. Try again after `Retry-After` seconds. */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The body is larger than AGENTKIT_MAX_BODY_BYTES. */
         PayloadTooLarge: {
             headers: {
@@ -1163,6 +1253,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     registerAgent: {
@@ -1202,6 +1293,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEndpoint"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     registerAgentCompat: {
@@ -1241,6 +1333,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEndpoint"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAgent: {
@@ -1268,6 +1361,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deregisterAgent: {
@@ -1293,6 +1387,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     dispatchTask: {
@@ -1335,6 +1430,73 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateSigningSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The agent's id. */
+                agentId: components["parameters"]["AgentIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SecretRotationRequest"];
+            };
+        };
+        responses: {
+            /** @description The new value; the previous one holds until the time given. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningSecretRotation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateAgentToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The agent's id. */
+                agentId: components["parameters"]["AgentIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SecretRotationRequest"];
+            };
+        };
+        responses: {
+            /** @description The new value; the previous one holds until the time given. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentTokenRotation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listTasks: {
@@ -1367,6 +1529,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getTask: {
@@ -1394,6 +1557,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     reportTaskProgress: {
@@ -1428,6 +1592,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     cancelTask: {
@@ -1470,6 +1635,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listTaskDeliveries: {
@@ -1497,6 +1663,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listWebhookDeliveries: {
@@ -1531,6 +1698,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getWebhookDelivery: {
@@ -1558,6 +1726,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     redeliverWebhookDelivery: {
@@ -1586,6 +1755,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     redeliverFailedWebhookDeliveries: {
@@ -1614,6 +1784,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getCredential: {
@@ -1635,6 +1806,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getStatistics: {
@@ -1670,6 +1842,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getServiceHealth: {

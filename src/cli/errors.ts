@@ -25,6 +25,8 @@ export const ExitCode = {
   waitTimedOut: 8,
   /** `run --wait`: the task ended `canceled` (someone canceled it meanwhile). */
   taskCanceled: 9,
+  /** AgentKit answered 429: a rate limit or an agent's queue cap; try again later. */
+  limited: 10,
   /** Interrupted by Ctrl-C (SIGINT), as shells report it. */
   interrupted: 130,
 } as const;
@@ -43,6 +45,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   7    run --wait: the task ended failed
   8    run --wait, tasks cancel --wait: --wait-timeout ran out before the task ended
   9    run --wait: the task ended canceled
+  10   limited (HTTP 429: the key's rate limit or the agent's queue cap): try again later
   130  interrupted (Ctrl-C)`;
 
 /** An error with a message meant for the user and an exit code. */
@@ -78,6 +81,7 @@ function exitCodeForStatus(status: number): ExitCodeValue {
   if (status === 404) return ExitCode.notFound;
   if (status === 401 || status === 403) return ExitCode.auth;
   if ([400, 409, 413, 415, 422].includes(status)) return ExitCode.rejected;
+  if (status === 429) return ExitCode.limited;
   return ExitCode.generic;
 }
 

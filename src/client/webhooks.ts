@@ -28,26 +28,39 @@ export function agentKitSignature(secret: string, timestamp: string, body: strin
   return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
 }
 
-/** Signs outgoing webhook bodies with one secret. */
-export class WebhookSigner {
-  readonly #secret: string;
-  readonly #webhook: Webhook;
+interface Key {
+  secret: string;
+  webhook: Webhook;
+}
 
-  constructor(secret: string) {
-    if (!secret) throw new Error('A webhook signing secret must not be empty');
-    this.#secret = secret;
-    this.#webhook = standardWebhook(secret);
+function keysOf(secrets: string | readonly string[]): Key[] {
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  if (list.length === 0 || list.some((s) => !s)) throw new Error('A webhook signing secret must not be empty');
+  return list.map((secret) => ({ secret, webhook: standardWebhook(secret) }));
+}
+
+/**
+ * Signs outgoing webhook bodies. With several secrets (a rotation: the new one first) each
+ * header carries one signature per secret, space-separated as Standard Webhooks has it, so a
+ * receiver holding any one of them verifies; with one secret the headers are the usual ones.
+ */
+export class WebhookSigner {
+  readonly #keys: Key[];
+
+  constructor(secrets: string | readonly string[]) {
+    this.#keys = keysOf(secrets);
   }
 
   /** Headers for one attempt of message `msgId` carrying `body` (the exact bytes sent). */
   sign(msgId: string, body: string, now: Date = new Date()): SignatureHeaders {
     const timestamp = Math.floor(now.getTime() / 1000).toString();
+    const keys = this.#keys;
     return {
       'webhook-id': msgId,
       'webhook-timestamp': timestamp,
-      'webhook-signature': this.#webhook.sign(msgId, now, body),
+      'webhook-signature': keys.length === 1 ? keys[0]!.webhook.sign(msgId, now, body) : keys.map((k) => k.webhook.sign(msgId, now, body)).join(' '),
       'x-agentkit-timestamp': timestamp,
-      'x-agentkit-signature': agentKitSignature(this.#secret, timestamp, body),
+      'x-agentkit-signature': keys.length === 1 ? agentKitSignature(keys[0]!.secret, timestamp, body) : keys.map((k) => agentKitSignature(k.secret, timestamp, body)).join(' '),
     };
   }
 }
@@ -72,17 +85,17 @@ export interface VerifierOptions {
 
 /**
  * Verifies incoming webhooks signed by {@link WebhookSigner}. Accepts the Standard Webhooks
- * headers when present, else the `X-AgentKit-*` pair. Header names must be lower-case.
+ * headers when present, else the `X-AgentKit-*` pair; either may list several signatures
+ * (space-separated), and one that matches one of the secrets is enough. Several secrets: the
+ * current one and, during a rotation's grace period, the previous one. Header names must be
+ * lower-case.
  */
 export class WebhookVerifier {
-  readonly #secret: string;
-  readonly #webhook: Webhook;
+  readonly #keys: Key[];
   readonly #tolerance: number;
 
-  constructor(secret: string, options: VerifierOptions = {}) {
-    if (!secret) throw new Error('A webhook signing secret must not be empty');
-    this.#secret = secret;
-    this.#webhook = standardWebhook(secret);
+  constructor(secrets: string | readonly string[], options: VerifierOptions = {}) {
+    this.#keys = keysOf(secrets);
     this.#tolerance = options.toleranceSeconds ?? 300;
   }
 
@@ -97,13 +110,17 @@ export class WebhookVerifier {
     const sig = h('webhook-signature');
     if (id && ts && sig) {
       this.#checkFresh(ts, now);
-      try {
-        this.#webhook.verify(rawBody, { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sig }, { jsonParse: false });
-      } catch (err) {
-        if (err instanceof WebhookVerificationError) throw new WebhookSignatureError('bad-signature', err.message);
-        throw err;
+      let failure: WebhookVerificationError | undefined;
+      for (const k of this.#keys) {
+        try {
+          k.webhook.verify(rawBody, { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sig }, { jsonParse: false });
+          return;
+        } catch (err) {
+          if (!(err instanceof WebhookVerificationError)) throw err;
+          failure = err;
+        }
       }
-      return;
+      throw new WebhookSignatureError('bad-signature', failure!.message);
     }
     const xts = h('x-agentkit-timestamp');
     const xsig = h('x-agentkit-signature');
@@ -111,11 +128,12 @@ export class WebhookVerifier {
       throw new WebhookSignatureError('missing-headers', 'Missing signature headers (webhook-id/-timestamp/-signature or X-AgentKit-Timestamp/-Signature)');
     }
     this.#checkFresh(xts, now);
-    const expected = Buffer.from(agentKitSignature(this.#secret, xts, rawBody), 'hex');
-    const given = /^[0-9a-f]{64}$/.test(xsig) ? Buffer.from(xsig, 'hex') : Buffer.alloc(0);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new WebhookSignatureError('bad-signature', 'X-AgentKit-Signature does not match');
+    const given = xsig.split(' ').filter((g) => /^[0-9a-f]{64}$/.test(g)).map((g) => Buffer.from(g, 'hex'));
+    for (const k of this.#keys) {
+      const expected = Buffer.from(agentKitSignature(k.secret, xts, rawBody), 'hex');
+      if (given.some((g) => timingSafeEqual(g, expected))) return;
     }
+    throw new WebhookSignatureError('bad-signature', 'X-AgentKit-Signature does not match');
   }
 
   #checkFresh(timestamp: string, now: Date): void {

@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import { ROLES, type Role } from '../domain/access.js';
+import { DEFAULT_MAX_QUEUED_TASKS } from '../domain/agent.js';
+import { DEFAULT_ROTATION_GRACE_S, MAX_ROTATION_GRACE_S } from '../domain/rotation.js';
 import { DEFAULT_MISSED_HEARTBEATS } from '../domain/task.js';
 
 /**
@@ -20,8 +22,11 @@ export interface Config {
   apiKeys: ApiKey[];
   /** `OPSCORE_WEBHOOK_URL`: where lifecycle webhooks go; unset disables them. */
   webhookUrl: string | null;
-  /** `OPSCORE_WEBHOOK_SECRET`: signs lifecycle webhooks; required with the URL. */
-  webhookSecret: string | null;
+  /**
+   * `OPSCORE_WEBHOOK_SECRET`: signs lifecycle webhooks; required with the URL. `new,old` while
+   * Ops-Core rotates: every webhook then carries a signature with each. Empty: none set.
+   */
+  webhookSecrets: string[];
   /** `OPSCORE_API_URL`: Ops-Core base URL for `error` reports of undeliverable tasks. */
   opsCoreApiUrl: string | null;
   /** `OPSCORE_API_KEY`: Bearer token for those reports. */
@@ -62,6 +67,14 @@ export interface Config {
    * Default AGENTKIT_DELIVERY_TIMEOUT_MS + 30000.
    */
   leaseMs: number;
+  /** `AGENTKIT_SECRET_ROTATION_GRACE_S`: how long a rotated agent secret or credential still holds. Default 86400. */
+  secretRotationGraceS: number;
+  /** `AGENTKIT_RATE_LIMIT`: requests one credential may make per window; 0: no limit. Default 600000. */
+  rateLimit: number;
+  /** `AGENTKIT_RATE_LIMIT_WINDOW_S`: the rate limit's window, seconds. Default 60. */
+  rateLimitWindowS: number;
+  /** `AGENTKIT_MAX_QUEUED_TASKS`: tasks one agent may have not yet taken; null (0): no cap. Default 100000. */
+  maxQueuedTasks: number | null;
   /** `LOG_LEVEL`: pino level. Default info. */
   logLevel: string;
 }
@@ -180,8 +193,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('AGENTKIT_API_KEYS is not set: give at least one API key (comma-separated) that clients send as a Bearer token');
   }
   const webhookUrl = httpUrl(env, 'OPSCORE_WEBHOOK_URL');
-  const webhookSecret = text(env, 'OPSCORE_WEBHOOK_SECRET');
-  if (webhookUrl && !webhookSecret) {
+  const webhookSecrets = (text(env, 'OPSCORE_WEBHOOK_SECRET') ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  if (webhookUrl && webhookSecrets.length === 0) {
     throw new ConfigError('OPSCORE_WEBHOOK_URL is set but OPSCORE_WEBHOOK_SECRET is not: AgentKit refuses to send unsigned webhooks. Set the secret shared with Ops-Core');
   }
   const opsCoreApiUrl = httpUrl(env, 'OPSCORE_API_URL');
@@ -203,7 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     database: text(env, 'AGENTKIT_DB') ?? './data/agentkit.db',
     apiKeys,
     webhookUrl,
-    webhookSecret,
+    webhookSecrets,
     opsCoreApiUrl,
     opsCoreApiKey,
     webhookRetrySchedule: schedule(env, 'AGENTKIT_WEBHOOK_RETRY_SCHEDULE', DEFAULT_WEBHOOK_RETRY_SCHEDULE),
@@ -222,6 +235,10 @@ export function loadConfig(env: Env = process.env): Config {
     pgPoolSize: integer(env, 'AGENTKIT_PG_POOL_SIZE', 10, 1, 1000),
     pgStatementTimeoutMs: integer(env, 'AGENTKIT_PG_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     leaseMs,
+    secretRotationGraceS: integer(env, 'AGENTKIT_SECRET_ROTATION_GRACE_S', DEFAULT_ROTATION_GRACE_S, 0, MAX_ROTATION_GRACE_S),
+    rateLimit: integer(env, 'AGENTKIT_RATE_LIMIT', 600_000, 0, 1_000_000_000),
+    rateLimitWindowS: integer(env, 'AGENTKIT_RATE_LIMIT_WINDOW_S', 60, 1, 86_400),
+    maxQueuedTasks: integer(env, 'AGENTKIT_MAX_QUEUED_TASKS', DEFAULT_MAX_QUEUED_TASKS, 0, 1_000_000_000) || null,
     logLevel: logLevel(env),
   };
 }

@@ -1,6 +1,8 @@
 import { WebhookSigner } from '../client/webhooks.js';
 import type { DeliveryRecord } from '../domain/delivery.js';
+import type { Clock } from '../domain/clock.js';
 import { cancelUrl, withAttempt } from '../domain/messages.js';
+import { inForce, type Rotated } from '../domain/rotation.js';
 import type { Store } from '../store/types.js';
 
 /** One attempt's request: where, with which headers, the exact body bytes. */
@@ -17,10 +19,12 @@ export interface Unsendable {
 
 export interface RequestBuilderOptions {
   store: Store;
-  /** Signs lifecycle webhooks; null when they are disabled. */
-  webhookSecret: string | null;
+  /** Sign lifecycle webhooks, the new first during a rotation; empty when they are disabled. */
+  webhookSecrets: readonly string[];
   /** Bearer token of AgentKit's own state reports to Ops-Core; null when they are disabled. */
   opsCoreApiKey: string | null;
+  /** Which of an agent's secrets are in force, and the signatures' time. */
+  clock: Clock;
 }
 
 /** The most agents whose signer is kept (each holds its decoded key). */
@@ -35,11 +39,11 @@ const MAX_SIGNERS = 10_000;
 export class RequestBuilder {
   readonly #o: RequestBuilderOptions;
   readonly #webhookSigner: WebhookSigner | null;
-  readonly #agentSigners = new Map<string, { secret: string; signer: WebhookSigner }>();
+  readonly #agentSigners = new Map<string, { secrets: string; signer: WebhookSigner }>();
 
   constructor(options: RequestBuilderOptions) {
     this.#o = options;
-    this.#webhookSigner = options.webhookSecret ? new WebhookSigner(options.webhookSecret) : null;
+    this.#webhookSigner = options.webhookSecrets.length > 0 ? new WebhookSigner(options.webhookSecrets) : null;
   }
 
   /** The request of attempt number `attempt` of `d`. */
@@ -47,7 +51,7 @@ export class RequestBuilder {
     switch (d.kind) {
       case 'agent.lifecycle':
         if (!this.#webhookSigner) return { unsendable: 'Lifecycle webhooks are disabled (OPSCORE_WEBHOOK_URL unset)' };
-        return { url: d.targetUrl, headers: { ...this.#webhookSigner.sign(d.webhookId, d.payload) }, body: d.payload };
+        return { url: d.targetUrl, headers: { ...this.#webhookSigner.sign(d.webhookId, d.payload, this.#o.clock.now()) }, body: d.payload };
       case 'opscore.state':
         if (!this.#o.opsCoreApiKey) return { unsendable: 'OPSCORE_API_KEY is not set' };
         return { url: d.targetUrl, headers: { authorization: `Bearer ${this.#o.opsCoreApiKey}`, 'webhook-id': d.webhookId }, body: d.payload };
@@ -55,20 +59,25 @@ export class RequestBuilder {
         const contact = await this.#o.store.getAgentContact(d.agentId);
         if (contact === null) return { unsendable: `Agent ${d.agentId} is no longer registered` };
         const body = withAttempt(d.payload, attempt);
-        return { url: contact.contactEndpoint, headers: { ...this.#agentSigner(d.agentId, contact.signingSecret).sign(d.webhookId, body) }, body };
+        const now = this.#o.clock.now();
+        return { url: contact.contactEndpoint, headers: { ...this.#agentSigner(d.agentId, contact.secrets, now).sign(d.webhookId, body, now) }, body };
       }
       case 'task.cancel': {
         const contact = await this.#o.store.getAgentContact(d.agentId);
         if (contact === null || d.taskId === null) return { unsendable: `Agent ${d.agentId} is no longer registered` };
-        return { url: cancelUrl(contact.contactEndpoint, d.taskId), headers: { ...this.#agentSigner(d.agentId, contact.signingSecret).sign(d.webhookId, d.payload) }, body: d.payload };
+        const now = this.#o.clock.now();
+        return { url: cancelUrl(contact.contactEndpoint, d.taskId), headers: { ...this.#agentSigner(d.agentId, contact.secrets, now).sign(d.webhookId, d.payload, now) }, body: d.payload };
       }
     }
   }
 
-  #agentSigner(agentId: string, secret: string): WebhookSigner {
+  /** The signer of the agent's secrets in force at `now` (both during a rotation's grace period). */
+  #agentSigner(agentId: string, rotated: Rotated<string>, now: Date): WebhookSigner {
+    const secrets = inForce(rotated, now.getTime());
+    const key = secrets.join(' ');
     let cached = this.#agentSigners.get(agentId);
-    if (!cached || cached.secret !== secret) {
-      cached = { secret, signer: new WebhookSigner(secret) };
+    if (!cached || cached.secrets !== key) {
+      cached = { secrets: key, signer: new WebhookSigner(secrets) };
       this.#agentSigners.set(agentId, cached);
       if (this.#agentSigners.size > MAX_SIGNERS) this.#agentSigners.delete(this.#agentSigners.keys().next().value as string);
     }

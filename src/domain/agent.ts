@@ -46,6 +46,17 @@ export function admit(agent: Pick<AgentRecord, 'maxConcurrentTasks' | 'activeTas
   return free === null ? 'unlimited' : free > 0 ? 'slot' : 'wait';
 }
 
+/** Default AGENTKIT_MAX_QUEUED_TASKS: far above any backlog a working agent has, low enough to stop a flood. */
+export const DEFAULT_MAX_QUEUED_TASKS = 100_000;
+
+/**
+ * Whether a new task would exceed the agent's cap on tasks it has not taken yet (queued, waiting
+ * for a slot or for delivery); null: no cap. A full queue answers 429, storing nothing.
+ */
+export function queueFull(queued: number, cap: number | null): boolean {
+  return cap !== null && queued >= cap;
+}
+
 /**
  * How stale an agent's `lastSeenAt` may get before a report on one of its tasks writes it again:
  * kept to the second, so that a busy agent's reports do not all write (and lock) its row.

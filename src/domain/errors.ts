@@ -1,8 +1,10 @@
 /** Errors the use-cases raise; the HTTP layer turns each into a problem+json answer. */
 export class DomainError extends Error {
   constructor(
-    readonly kind: 'not-found' | 'conflict' | 'invalid' | 'forbidden' | 'unprocessable',
+    readonly kind: 'not-found' | 'conflict' | 'invalid' | 'forbidden' | 'unprocessable' | 'too-many',
     message: string,
+    /** With `too-many`: when to try again, seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -16,3 +18,5 @@ export const invalid = (message: string) => new DomainError('invalid', message);
 export const forbidden = (message: string) => new DomainError('forbidden', message);
 /** Well-formed, but refused by a rule about what it names (an internal contactEndpoint). */
 export const unprocessable = (message: string) => new DomainError('unprocessable', message);
+/** A limit is reached (an agent's queue is full): try again after `retryAfterSeconds`. */
+export const tooMany = (message: string, retryAfterSeconds: number) => new DomainError('too-many', message, retryAfterSeconds);

@@ -188,6 +188,11 @@ export function orphaned(task: TaskRecord, now: string): TaskRecord | null {
   return includes(TAKEN, task.status) ? failed(task, taskErrors.agentRestarted(task.agentId), now) : null;
 }
 
+/** Whether the change from `before` to `next` takes the task out of its agent's queue (it counts no more against the cap). */
+export function leavesQueue(before: Pick<TaskRecord, 'status'>, next: Pick<TaskRecord, 'status'>): boolean {
+  return includes(NOT_TAKEN, before.status) && !includes(NOT_TAKEN, next.status);
+}
+
 /** Whether the change from `before` to `next` gives the task's slot of its agent back (the agent's next waiting task takes it). */
 export function freesSlot(before: TaskRecord, next: TaskRecord): boolean {
   return before.holdsSlot && !hasEnded(before) && hasEnded(next);

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.js';
 import type { AgentUseCases } from '../domain/use-cases/agents.js';
 import type { DeliveryUseCases } from '../domain/use-cases/deliveries.js';
 import type { TaskUseCases } from '../domain/use-cases/tasks.js';
@@ -12,6 +13,7 @@ import { agentkitSpec } from '../client/spec.js';
 import { oneOfBodies } from './one-of-errors.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { checkJsonBody, strictQueryNumbers } from './request-limits.js';
+import { rateLimitPerCredential, type RateLimitOptions } from './rate-limit.js';
 import { observeRequests } from './request-observer.js';
 import { agentRoutes } from './routes/agents.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -25,6 +27,8 @@ import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
   apiKeys: readonly KeyWithRole[];
+  rateLimit: RateLimitOptions;
+  clock: Clock;
   /** Largest accepted body, bytes. */
   maxBodyBytes: number;
   /** Check every response against the spec (tests and development). */
@@ -40,7 +44,7 @@ export interface AppDeps {
 
 /**
  * The AgentKit HTTP app, wired in the validator's order: logging and metrics, public
- * endpoints (health, metrics, docs), API-key check, body parsing, request validation
+ * endpoints (health, metrics, docs), API-key check, the per-credential rate limit, body parsing, request validation
  * against the bundled spec, routes, and one error handler that answers problem+json.
  */
 export function createApp(deps: AppDeps): Express {
@@ -60,7 +64,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(docsRoutes());
   app.use(consoleRoutes());
 
-  app.use('/v1', authenticate(deps.apiKeys, deps.store));
+  app.use('/v1', authenticate(deps.apiKeys, deps.store, deps.clock));
+  const limiter = rateLimitPerCredential(deps.rateLimit);
+  if (limiter) app.use('/v1', limiter);
   app.use(express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true }));
   app.use(checkJsonBody());
   app.use(

@@ -21,7 +21,7 @@ export const notFoundHandler: RequestHandler = (req, res) => {
   sendProblem(res, 404, `No route for ${req.method} ${req.path}`);
 };
 
-const DOMAIN_STATUS: Record<DomainError['kind'], number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, unprocessable: 422 };
+const DOMAIN_STATUS: Record<DomainError['kind'], number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, unprocessable: 422, 'too-many': 429 };
 
 interface HttpishError {
   status?: number;
@@ -41,6 +41,7 @@ export function errorHandler(logger: Logger, oneOfBodies: ReadonlyMap<string, Bo
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     if (err instanceof DomainError) {
+      if (err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       return sendProblem(res, DOMAIN_STATUS[err.kind], err.message);
     }
     if (err instanceof InvalidCursorError) return sendProblem(res, 400, err.message, { errors: [{ path: '/query/cursor', message: err.message }] });

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { createAgentKitClient, WebhookVerifier, type AgentKitClient } from '@agentkit/client';
+import { createAgentKitClient, type AgentKitClient } from '@agentkit/client';
 import { pino } from 'pino';
 import { listen } from '../net/listen.js';
 import { answerMalformedRequests } from '../net/malformed-requests.js';
@@ -10,10 +10,11 @@ import { registerDelivered } from './register-delivery.js';
 import { AgentCredential } from './credential.js';
 import { AgentRegistrationError, registerAgent } from './registration.js';
 import { createReportTransport, type ReportTransport } from './report-transport.js';
+import { SigningKeys } from './signing-keys.js';
 import { createTaskEndpoint } from './task-endpoint.js';
 import { TaskReports } from './task-reports.js';
 import { TaskRunner } from './task-runner.js';
-import type { Agent, AgentOptions, Logger, StartedAgent, StopOptions } from './types.js';
+import type { Agent, AgentOptions, Logger, RotateOptions, StartedAgent, StopOptions } from './types.js';
 import { createWebhookValidator } from './webhook-validator.js';
 
 /** A promise settled from outside, that never counts as unhandled. */
@@ -58,7 +59,8 @@ class AgentInstance implements Agent {
   readonly #cancelStart = new AbortController();
   #credential: AgentCredential | undefined;
   /** Settles once the agent knows its signing secret (deliveries wait for it). */
-  readonly #verifier = deferred<WebhookVerifier>();
+  readonly #verifier = deferred<SigningKeys>();
+  #signingKeys: SigningKeys | undefined;
 
   constructor(options: AgentOptions) {
     this.#options = options;
@@ -94,6 +96,35 @@ class AgentInstance implements Agent {
     return !results.includes(false);
   }
 
+  async rotateSigningSecret(options: RotateOptions = {}): Promise<{ previousSecretValidUntil: string | null }> {
+    const { client, agentId } = this.#registeredClient();
+    const { data, error, response } = await client.POST('/v1/agents/{agentId}/signing-secret/rotate', {
+      params: { path: { agentId } },
+      body: options.graceSeconds === undefined ? {} : { graceSeconds: options.graceSeconds },
+    });
+    if (!data) throw new AgentRegistrationError(`AgentKit refused to rotate the signing secret (${response.status}): ${error?.detail ?? error?.title ?? ''}`, response.status);
+    this.#signingKeys!.rotated(data.signingSecret, data.previousSecretValidUntil);
+    this.#logger.info({ agentId, previousSecretValidUntil: data.previousSecretValidUntil }, 'Signing secret rotated');
+    return { previousSecretValidUntil: data.previousSecretValidUntil };
+  }
+
+  async rotateAgentToken(options: RotateOptions = {}): Promise<{ previousTokenValidUntil: string | null }> {
+    const { client, agentId } = this.#registeredClient();
+    const { data, error, response } = await client.POST('/v1/agents/{agentId}/agent-token/rotate', {
+      params: { path: { agentId } },
+      body: options.graceSeconds === undefined ? {} : { graceSeconds: options.graceSeconds },
+    });
+    if (!data) throw new AgentRegistrationError(`AgentKit refused to rotate the agent credential (${response.status}): ${error?.detail ?? error?.title ?? ''}`, response.status);
+    this.#credential!.issued(data.agentToken);
+    this.#logger.info({ agentId, previousTokenValidUntil: data.previousTokenValidUntil }, 'Agent credential rotated');
+    return { previousTokenValidUntil: data.previousTokenValidUntil };
+  }
+
+  #registeredClient(): { client: AgentKitClient; agentId: string } {
+    if (!this.#registered || !this.#running || this.#agentId === undefined || this.#stopping) throw new Error('The agent is not started');
+    return { client: this.#running.client, agentId: this.#agentId };
+  }
+
   #queues() {
     return this.#running ? [this.#running.opsCore.queue, this.#running.agentKit.queue] : [];
   }
@@ -120,7 +151,8 @@ class AgentInstance implements Agent {
       if (agent.agentToken) this.#credential?.issued(agent.agentToken);
       registerDeliveryId = agent.registerDeliveryId ?? null;
       this.#registered = true;
-      this.#verifier.resolve(new WebhookVerifier(agent.signingSecret, { toleranceSeconds: config.signatureToleranceSeconds }));
+      this.#signingKeys = new SigningKeys(agent.signingSecret, config.signatureToleranceSeconds);
+      this.#verifier.resolve(this.#signingKeys);
     } catch (err) {
       this.#verifier.reject(err);
       await this.#closeServer();

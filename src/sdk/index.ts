@@ -17,6 +17,7 @@ export type {
   Logger,
   RegisteredAgent,
   RetryOptions,
+  RotateOptions,
   StartedAgent,
   StopOptions,
   TaskAcceptance,

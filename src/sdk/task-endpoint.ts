@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { WebhookSignatureError, type Problem, type TaskAcceptance, type WebhookVerifier } from '@agentkit/client';
+import { WebhookSignatureError, type Problem, type TaskAcceptance } from '@agentkit/client';
+import type { DeliveryVerifier } from './signing-keys.js';
 import { problemBody } from '../net/problem.js';
 import type { Logger, TaskCancelNotice, TaskEnvelope } from './types.js';
 import type { BodyCheck } from './webhook-validator.js';
@@ -10,7 +11,7 @@ export interface TaskEndpointOptions {
   taskPath: string;
   maxBodyBytes: number;
   /** Resolves to the verifier once the agent knows its signing secret (after registration). */
-  verifier(): Promise<WebhookVerifier>;
+  verifier(): Promise<DeliveryVerifier>;
   validateTask(body: unknown): BodyCheck<TaskEnvelope>;
   validateCancel(body: unknown): BodyCheck<TaskCancelNotice>;
   /** The agent's id, once registered. */
@@ -109,7 +110,7 @@ export function createTaskEndpoint(options: TaskEndpointOptions): RequestListene
       sendProblem(req, res, 503, { title: 'Agent is stopping' }, { 'retry-after': '5' });
       return undefined;
     }
-    let verifier: WebhookVerifier;
+    let verifier: DeliveryVerifier;
     try {
       verifier = await options.verifier();
     } catch (err) {

@@ -204,4 +204,16 @@ export interface Agent {
   readonly runningTasks: number;
   /** Tasks waiting for a free slot. */
   readonly queuedTasks: number;
+  /**
+   * Asks AgentKit for a new signing secret and verifies deliveries with it from now on; the
+   * previous one is still accepted until AgentKit stops signing with it (its grace period).
+   */
+  rotateSigningSecret(options?: RotateOptions): Promise<{ previousSecretValidUntil: string | null }>;
+  /** Asks AgentKit for a new agent credential and uses it (and keeps it in `credentialFile`) from now on. */
+  rotateAgentToken(options?: RotateOptions): Promise<{ previousTokenValidUntil: string | null }>;
+}
+
+export interface RotateOptions {
+  /** How long the replaced secret still holds, seconds (default: AgentKit's AGENTKIT_SECRET_ROTATION_GRACE_S); 0: not at all. */
+  graceSeconds?: number;
 }

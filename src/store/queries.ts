@@ -3,10 +3,11 @@
  * and the status lists that select by a domain rule. Each dialect passes its placeholder style.
  */
 import { DELIVERY_KINDS, type DeliveryAttempt, type DeliveryKind } from '../domain/delivery.js';
+import type { Rotated } from '../domain/rotation.js';
 import type { TaskStatus } from '../domain/task.js';
 import { cursorSeq, encodeCursor } from './cursor.js';
 import { type AttemptRow, toAttempt } from './rows.js';
-import type { DeliveryFilter, Page, PageRequest, TaskFilter } from './types.js';
+import type { AgentSecretKind, DeliveryFilter, Page, PageRequest, RotateSecretInput, TaskFilter } from './types.js';
 
 /** The SQL of the n-th (1-based) parameter: `?` for SQLite, `$n` for PostgreSQL. */
 export type Placeholder = (n: number) => string;
@@ -78,3 +79,48 @@ export function tasksByStatus(rows: Array<{ status: TaskStatus; n: number }>): R
 
 /** The agent's `last_seen_at` is older than the time in parameter `p` (see domain/agent.ts, lastSeenStaleBefore). */
 export const LAST_SEEN_STALE_SQL = (p: string): string => `(last_seen_at IS NULL OR last_seen_at < ${p})`;
+
+/** The columns of each rotating secret of an agent: the one in force, the one it replaced, and until when that holds. */
+const ROTATING_COLUMNS: Record<AgentSecretKind, { current: string; previous: string; until: string }> = {
+  'signing-secret': { current: 'signing_secret', previous: 'previous_signing_secret', until: 'previous_secret_until' },
+  'agent-token': { current: 'token_hash', previous: 'previous_token_hash', until: 'previous_token_until' },
+};
+
+/**
+ * Rotation of `kind`: the value in force becomes the previous one (parameters: previous-until
+ * or null, the same again, the new value, now, agent id; see {@link rotateSecretArgs}).
+ */
+export function rotateSecretSql(kind: AgentSecretKind, ph: Placeholder): string {
+  const c = ROTATING_COLUMNS[kind];
+  // Placeholders in the order they appear: SQLite's `?` are positional.
+  return `UPDATE agents SET ${c.previous} = CASE WHEN CAST(${ph(1)} AS BIGINT) IS NULL THEN NULL ELSE ${c.current} END,
+    ${c.until} = CAST(${ph(2)} AS BIGINT), ${c.current} = ${ph(3)}, updated_at = ${ph(4)} WHERE agent_id = ${ph(5)}`;
+}
+
+/** The arguments of {@link rotateSecretSql}. */
+export const rotateSecretArgs = (i: RotateSecretInput): unknown[] => [i.previousUntil, i.previousUntil, i.value, i.now, i.agentId];
+
+/** What registration writes when it issues a new value of `kind`: the old one stops at once. */
+export function replaceSecretSql(kind: AgentSecretKind): string {
+  const c = ROTATING_COLUMNS[kind];
+  return `${c.previous} = NULL, ${c.until} = NULL`;
+}
+
+/** An agent's rotating secret as stored. */
+export interface RotatingRow {
+  current: string | null;
+  previous: string | null;
+  until: number | string | null;
+}
+
+/** Reads `kind` of an agent as a {@link RotatingRow} (parameter: agent id). */
+export function rotatingSecretSql(kind: AgentSecretKind, ph: Placeholder): string {
+  const c = ROTATING_COLUMNS[kind];
+  return `SELECT ${c.current} AS current, ${c.previous} AS previous, ${c.until} AS until FROM agents WHERE agent_id = ${ph(1)}`;
+}
+
+/** The stored pair, null without a value in force (PostgreSQL returns BIGINT as text). */
+export function toRotated(row: RotatingRow | undefined): Rotated<string> | null {
+  if (!row || row.current === null) return null;
+  return { current: row.current, previous: row.previous, previousUntil: row.until === null ? null : Number(row.until) };
+}

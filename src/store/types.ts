@@ -7,6 +7,7 @@
  */
 import type { AgentDetails, AgentRecord, RegisteredDetails } from '../domain/agent.js';
 import type { AttemptOutcome, DeliveryAttempt, DeliveryKind, DeliveryRecord, DeliveryStatus, EndReport, NewDelivery } from '../domain/delivery.js';
+import type { Rotated } from '../domain/rotation.js';
 import type { TaskRecord, TaskReport, TaskStatus } from '../domain/task.js';
 
 export interface Page<T> {
@@ -22,10 +23,10 @@ export interface PageRequest {
 export interface RegisterInput {
   /** Supervision terms left out are null: no heartbeats, no limit. */
   agent: AgentDetails & Partial<RegisteredDetails>;
-  /** A freshly generated secret, used when the agent is new or `rotateSecret` is set. */
+  /** A freshly generated secret, used when the agent is new or `rotateSecret` is set (the old one then stops at once). */
   candidateSecret: string;
   rotateSecret: boolean;
-  /** The hash of a newly issued agent credential to keep (replacing the old one); null keeps what is stored. */
+  /** The hash of a newly issued agent credential to keep (the old one stops at once); null keeps what is stored. */
   tokenHash: string | null;
   /** Only a new agent may be registered: when the id exists, nothing changes and the result is null. */
   onlyIfNew: boolean;
@@ -66,13 +67,36 @@ export interface CreateTaskInput {
   requestHash: string;
   /** How many heartbeat intervals of its agent the task may go unheard (AGENTKIT_MISSED_HEARTBEATS; default DEFAULT_MISSED_HEARTBEATS). */
   missedHeartbeats?: number;
+  /** The most tasks the agent may have not yet taken (AGENTKIT_MAX_QUEUED_TASKS; null: no cap). See the domain's queueFull. */
+  maxQueuedTasks?: number | null;
 }
 
 export type CreateTaskResult =
   | { outcome: 'created'; task: TaskRecord }
   | { outcome: 'replayed'; task: TaskRecord }
   | { outcome: 'agent-not-found' }
+  | { outcome: 'queue-full'; queued: number }
   | { outcome: 'idempotency-conflict' };
+
+/** Which of an agent's secrets a rotation replaces: the key its deliveries are signed with, or its credential's hash. */
+export type AgentSecretKind = 'signing-secret' | 'agent-token';
+
+export interface RotateSecretInput {
+  agentId: string;
+  kind: AgentSecretKind;
+  /** The new secret, or the new credential's hash. */
+  value: string;
+  /** Epoch ms until which the replaced one still holds (the domain's previousUntil); null: not at all. */
+  previousUntil: number | null;
+  now: string;
+}
+
+/** Where and how to deliver to an agent now. */
+export interface AgentContact {
+  contactEndpoint: string;
+  /** The signing secret, and the one it replaced while that still holds (see domain/rotation.ts). */
+  secrets: Rotated<string>;
+}
 
 export interface TaskReportInput {
   taskId: string;
@@ -80,6 +104,11 @@ export interface TaskReportInput {
   /** The report carried a `result` (possibly null). */
   hasResult: boolean;
   now: string;
+  /**
+   * Throws when the reporter may not report on a task of this agent (the domain's mustActFor);
+   * called inside the transaction, before anything changes, so the task is read once.
+   */
+  checkReporter?: (agentId: string) => void;
 }
 
 export type TaskReportResult =
@@ -142,13 +171,15 @@ export interface Store extends ConsoleStore {
   close(): Promise<void>;
 
   registerAgent(input: RegisterInput): Promise<RegisterResult | null>;
-  /** The hash of the agent's credential (agentToken); null when there is no such agent or it has none. */
-  agentTokenHash(agentId: string): Promise<string | null>;
+  /** The hashes of the agent's credential (agentToken) and of the one it replaced; null when there is no such agent or it has none. */
+  agentTokenHashes(agentId: string): Promise<Rotated<string> | null>;
+  /** Replaces the agent's signing secret or credential hash, keeping the old one as `previousUntil` says. Null when no such agent. */
+  rotateAgentSecret(input: RotateSecretInput): Promise<AgentRecord | null>;
   /** Null when no such agent is registered. */
   deregisterAgent(input: DeregisterInput): Promise<{ agent: AgentRecord; failedTasks: TaskRecord[] } | null>;
   getAgent(agentId: string): Promise<AgentRecord | null>;
-  /** Where and how to deliver to the agent now: its current endpoint and secret (null: not registered). */
-  getAgentContact(agentId: string): Promise<{ contactEndpoint: string; signingSecret: string } | null>;
+  /** Where and how to deliver to the agent now: its current endpoint and secrets (null: not registered). */
+  getAgentContact(agentId: string): Promise<AgentContact | null>;
   listAgents(page: PageRequest, filter: { capability?: string | undefined }): Promise<Page<AgentRecord>>;
 
   createTask(input: CreateTaskInput): Promise<CreateTaskResult>;

@@ -36,6 +36,8 @@ _VECTORS = {
     "other": (OTHER_SECRET, BODY),
     "unicode": (WHSEC_SECRET, UNICODE_BODY),
     "rename": (WHSEC_SECRET, NOT_A_NOTIFICATION),
+    # OPSCORE_WEBHOOK_SECRET=new,old during a rotation: one signature with each in each header.
+    "rotating": ([OTHER_SECRET, WHSEC_SECRET], BODY),
 }
 _SIGNED = dict(zip(_VECTORS, sign_with_typescript(
     [{"secret": secret, "msgId": MSG_ID, "body": body, "now": SIGNED_AT} for secret, body in _VECTORS.values()])))
@@ -179,6 +181,16 @@ def test_when_the_signature_header_holds_several_signatures_then_any_match_passe
     several = headers("whsec", *STANDARD, webhook_signature=" ".join(entries))
 
     assert whsec.verify(BODY.encode(), several, now=SIGNED_AT).event_type == "REGISTER"
+
+
+@pytest.mark.parametrize("names", [STANDARD, AGENTKIT], ids=["standard-webhooks-only", "x-agentkit-only"])
+@pytest.mark.parametrize("secret", [OTHER_SECRET, WHSEC_SECRET], ids=["new-secret", "old-secret"])
+def test_when_agentkit_signs_with_two_secrets_during_a_rotation_then_a_receiver_holding_either_verifies(names, secret):
+    signed = headers("rotating", *names)
+    assert len((signed.get("webhook-signature") or signed["x-agentkit-signature"]).split(" ")) == 2
+
+    assert WebhookVerifier(secret).verify(BODY.encode(), signed, now=SIGNED_AT).event_type == "REGISTER"
+    assert refusal(raw, BODY.encode(), signed) == "bad-signature"
 
 
 def test_when_the_timestamp_is_within_the_tolerance_either_way_then_verify_passes():

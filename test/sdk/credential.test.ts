@@ -87,4 +87,30 @@ describe('the SDK and its agent credential', () => {
     expect(failure).toBeInstanceOf(AgentRegistrationError);
     expect((failure as AgentRegistrationError).status).toBe(403);
   });
+
+  it('when a running agent rotates its signing secret and its credential, then it keeps taking tasks, keeps the new credential in its file, and the old one stops when revoked', async () => {
+    const { ak, opsCore } = await system();
+    const dir = mkdtempSync(join(tmpdir(), 'agentkit-cred-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'agent.credential');
+    const a = agent(ak, opsCore, { credentialFile: file });
+    await a.start();
+    const firstToken = readFileSync(file, 'utf8').trim();
+
+    const secret = await a.rotateSigningSecret();
+    expect(Date.parse(secret.previousSecretValidUntil!)).toBeGreaterThan(Date.now());
+    expect(await runTask(ak)).toBe('finished');
+    // With graceSeconds 0 AgentKit signs with the new secret only: the agent verifies with it.
+    await a.rotateSigningSecret({ graceSeconds: 0 });
+    expect(await runTask(ak)).toBe('finished');
+
+    const token = await a.rotateAgentToken({ graceSeconds: 0 });
+    expect(token.previousTokenValidUntil).toBeNull();
+    const secondToken = readFileSync(file, 'utf8').trim();
+    expect(secondToken).not.toBe(firstToken);
+    const read = (t: string) => fetch(`${ak.url}/v1/agents/cred-agent`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status);
+    expect([await read(firstToken), await read(secondToken)]).toEqual([401, 200]);
+    // Its reports now go with the new credential: a task still finishes.
+    expect(await runTask(ak)).toBe('finished');
+  });
 });

@@ -84,6 +84,8 @@ function request(op: Operation, w: World, asRegistrationKey: boolean): { path: s
     case 'redeliverFailedWebhookDeliveries':
       return { path: op.path, body: { since: '2020-01-01T00:00:00Z' } };
     case 'cancelTask':
+    case 'rotateSigningSecret':
+    case 'rotateAgentToken':
       return { path: fill(op.path), body: {} };
     default:
       if (op.method === 'GET' || op.method === 'DELETE' || op.id === 'redeliverWebhookDelivery') return { path: fill(op.path) };

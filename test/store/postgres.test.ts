@@ -266,7 +266,7 @@ describe('PostgreSQL store with several processes', () => {
       expect(results.map((r) => r!.created).sort()).toEqual([false, true]);
       const creator = results.find((r) => r!.created)!;
       expect(results.find((r) => !r!.created)!.issuedSecret).toBeNull();
-      expect((await a.getAgentContact(id))?.signingSecret).toBe(creator.issuedSecret);
+      expect((await a.getAgentContact(id))?.secrets.current).toBe(creator.issuedSecret);
     }
   });
 });

@@ -182,7 +182,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect(res!.issuedSecret).toBe('whsec_first');
         expect(res!.agent).toEqual({ ...agentDetails('a1'), heartbeatIntervalSeconds: null, maxConcurrentTasks: null, activeTasks: 0, lastSeenAt: iso(T0), registeredAt: iso(T0), updatedAt: iso(T0) });
         expect(await store.getAgent('a1')).toEqual(res!.agent);
-        expect(await store.getAgentContact('a1')).toEqual({ contactEndpoint: 'http://127.0.0.1:9/a1', signingSecret: 'whsec_first' });
+        expect(await store.getAgentContact('a1')).toEqual({ contactEndpoint: 'http://127.0.0.1:9/a1', secrets: { current: 'whsec_first', previous: null, previousUntil: null } });
         const d = await store.getDelivery(note.deliveryId);
         expect(d).toMatchObject({ ...note, status: 'pending', attempts: 0, retryBase: 0, lastStatusCode: null, lastError: null, attemptLog: [] });
         expect((await store.counts()).agents).toBe(1);
@@ -201,7 +201,7 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         expect(res!.created).toBe(false);
         expect(res!.issuedSecret).toBeNull();
         expect(res!.agent).toMatchObject({ version: '2.0.0', capabilities: ['other'], registeredAt: iso(T0), updatedAt: later });
-        expect(await store.getAgentContact('a1')).toEqual({ contactEndpoint: 'http://127.0.0.1:9/new', signingSecret: `whsec_a1_${iso(T0)}` });
+        expect(await store.getAgentContact('a1')).toEqual({ contactEndpoint: 'http://127.0.0.1:9/new', secrets: { current: `whsec_a1_${iso(T0)}`, previous: null, previousUntil: null } });
         expect((await store.listAgents({ limit: 10 }, { capability: 'echo' })).items).toEqual([]);
         expect((await store.listAgents({ limit: 10 }, { capability: 'other' })).items.map((a) => a.agentId)).toEqual(['a1']);
         expect((await allDeliveries()).map((d) => d.eventType)).toEqual(['REGISTER', 'REGISTER']);
@@ -212,15 +212,15 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a1');
         const res = await store.registerAgent({ restartReport: () => null, tokenHash: null, onlyIfNew: false, agent: agentDetails('a1'), candidateSecret: 'whsec_rotated', rotateSecret: true, notification: null, now: iso(T0 + 1) });
         expect(res!.issuedSecret).toBe('whsec_rotated');
-        expect((await store.getAgentContact('a1'))?.signingSecret).toBe('whsec_rotated');
+        expect((await store.getAgentContact('a1'))?.secrets.current).toBe('whsec_rotated');
       });
 
       it('when a registration may only create and the id exists, then it changes nothing and answers null; a new id registers', async () => {
         await register('a1');
         const input = { restartReport: () => null, tokenHash: 'f'.repeat(64), onlyIfNew: true, agent: agentDetails('a1', {}), candidateSecret: 'whsec_thief', rotateSecret: true, notification: lifecycle('a1', 'REGISTER'), now: iso(T0 + 1) };
         expect(await store.registerAgent(input)).toBeNull();
-        expect((await store.getAgentContact('a1'))?.signingSecret).toBe(`whsec_a1_${iso(T0)}`);
-        expect(await store.agentTokenHash('a1')).toBeNull();
+        expect((await store.getAgentContact('a1'))?.secrets.current).toBe(`whsec_a1_${iso(T0)}`);
+        expect(await store.agentTokenHashes('a1')).toBeNull();
         expect((await allDeliveries()).length).toBe(1);
         expect((await store.registerAgent({ ...input, agent: agentDetails('a2', {}) }))?.created).toBe(true);
       });
@@ -228,14 +228,31 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       it("when a registration issues a credential, then its digest is kept (and replaced by the next, kept when none is issued) until the agent is deregistered", async () => {
         const base = { restartReport: () => null, onlyIfNew: false, agent: agentDetails('a1', {}), candidateSecret: 'whsec_c', rotateSecret: false, notification: null, now: iso(T0) };
         await store.registerAgent({ ...base, tokenHash: 'a'.repeat(64) });
-        expect(await store.agentTokenHash('a1')).toBe('a'.repeat(64));
+        expect((await store.agentTokenHashes('a1'))?.current).toBe('a'.repeat(64));
         await store.registerAgent({ ...base, tokenHash: null });
-        expect(await store.agentTokenHash('a1')).toBe('a'.repeat(64));
+        expect((await store.agentTokenHashes('a1'))?.current).toBe('a'.repeat(64));
         await store.registerAgent({ ...base, tokenHash: 'b'.repeat(64) });
-        expect(await store.agentTokenHash('a1')).toBe('b'.repeat(64));
+        expect((await store.agentTokenHashes('a1'))?.current).toBe('b'.repeat(64));
         await store.deregisterAgent({ agentId: 'a1', notification: () => null, endReport: () => null, now: iso(T0 + 1) });
-        expect(await store.agentTokenHash('a1')).toBeNull();
-        expect(await store.agentTokenHash('nobody')).toBeNull();
+        expect(await store.agentTokenHashes('a1')).toBeNull();
+        expect(await store.agentTokenHashes('nobody')).toBeNull();
+      });
+
+      it('when a signing secret or a credential is rotated with a grace period, then the replaced one is kept until then; with none, it is dropped; a registration that issues one drops it', async () => {
+        const base = { restartReport: () => null, onlyIfNew: false, agent: agentDetails('a1', {}), candidateSecret: 'whsec_one', rotateSecret: false, notification: null, now: iso(T0) };
+        await store.registerAgent({ ...base, tokenHash: 'a'.repeat(64) });
+        const rotated = await store.rotateAgentSecret({ agentId: 'a1', kind: 'signing-secret', value: 'whsec_two', previousUntil: T0 + 1000, now: iso(T0 + 1) });
+        expect(rotated).toMatchObject({ agentId: 'a1', updatedAt: iso(T0 + 1) });
+        expect((await store.getAgentContact('a1'))?.secrets).toEqual({ current: 'whsec_two', previous: 'whsec_one', previousUntil: T0 + 1000 });
+        await store.rotateAgentSecret({ agentId: 'a1', kind: 'agent-token', value: 'b'.repeat(64), previousUntil: T0 + 2000, now: iso(T0 + 2) });
+        expect(await store.agentTokenHashes('a1')).toEqual({ current: 'b'.repeat(64), previous: 'a'.repeat(64), previousUntil: T0 + 2000 });
+        // Each kind keeps its own pair.
+        expect((await store.getAgentContact('a1'))?.secrets).toEqual({ current: 'whsec_two', previous: 'whsec_one', previousUntil: T0 + 1000 });
+        await store.rotateAgentSecret({ agentId: 'a1', kind: 'signing-secret', value: 'whsec_three', previousUntil: null, now: iso(T0 + 3) });
+        expect((await store.getAgentContact('a1'))?.secrets).toEqual({ current: 'whsec_three', previous: null, previousUntil: null });
+        await store.registerAgent({ ...base, tokenHash: 'c'.repeat(64), candidateSecret: 'whsec_four', rotateSecret: true });
+        expect(await store.agentTokenHashes('a1')).toEqual({ current: 'c'.repeat(64), previous: null, previousUntil: null });
+        expect(await store.rotateAgentSecret({ agentId: 'nobody', kind: 'agent-token', value: 'd'.repeat(64), previousUntil: null, now: iso(T0) })).toBeNull();
       });
 
       it('when there is no notification (webhooks off), then nothing is queued', async () => {
@@ -821,6 +838,57 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         await register('a1', { maxConcurrentTasks: 3 }, false, iso(T0 + 5));
         expect((await store.getAgent('a1'))?.activeTasks).toBe(3);
         expect((await deliverDue(T0 + 5)).length).toBe(3);
+      });
+    });
+
+    describe('queue cap (maxQueuedTasks)', () => {
+      const capped = (agentId: string, cap: number | null, s: Store = store, key: string | null = null) => {
+        const task = newTask(agentId);
+        return s.createTask({ task, delivery: () => taskDelivery(task), idempotencyKey: key, requestHash: 'h', missedHeartbeats: 3, maxQueuedTasks: cap });
+      };
+
+      it('when an agent has as many untaken tasks as the cap, then the next dispatch stores nothing; a delivered, canceled or waiting task counts as it should', async () => {
+        await register('a1', {}, false);
+        await register('a2', {}, false);
+        const first = await capped('a1', 3);
+        await capped('a1', 3);
+        await capped('a1', 3, store, 'key-3');
+        expect(await capped('a1', 3)).toEqual({ outcome: 'queue-full', queued: 3 });
+        expect(await capped('a1', 3, store, 'key-4')).toEqual({ outcome: 'queue-full', queued: 3 });
+        // A replay is not a new task.
+        expect((await capped('a1', 3, store, 'key-3')).outcome).toBe('replayed');
+        expect(await taskCount(store)).toBe(3);
+        expect((await capped('a2', 3)).outcome).toBe('created');
+        expect((await capped('a1', null)).outcome).toBe('created');
+        // Taken off the queue: one delivered, one canceled.
+        const firstTask = first.outcome === 'created' ? first.task : null;
+        await store.cancelTask({ taskId: firstTask!.taskId, reason: null, now: iso(T0 + 1), graceMs: 1000, notice: (t, e) => cancelNotice(t, e, new Date(T0 + 1)) });
+        expect((await capped('a1', 4)).outcome).toBe('created');
+        expect(await capped('a1', 4)).toEqual({ outcome: 'queue-full', queued: 4 });
+        expect((await deliverDue(T0 + 2)).length).toBe(5);
+        expect((await capped('a1', 1)).outcome).toBe('created');
+        expect(await capped('a1', 1)).toEqual({ outcome: 'queue-full', queued: 1 });
+      });
+
+      it('when tasks wait for a slot of a limited agent, then they count as queued until they go out', async () => {
+        await register('a1', { maxConcurrentTasks: 1 }, false);
+        const running = await capped('a1', 2);
+        await capped('a1', 2);
+        expect((await capped('a1', 2)).outcome).toBe('queue-full');
+        await deliverDue(T0);
+        expect((await capped('a1', 2)).outcome).toBe('created');
+        expect((await capped('a1', 2)).outcome).toBe('queue-full');
+        await report(running.outcome === 'created' ? running.task.taskId : '', 'finished', T0 + 1);
+        await deliverDue(T0 + 2);
+        expect((await capped('a1', 2)).outcome).toBe('created');
+      });
+
+      it('when the agent deregisters, then its failed untaken tasks leave the queue', async () => {
+        await register('a1', {}, false);
+        await capped('a1', 1);
+        await store.deregisterAgent({ agentId: 'a1', notification: () => null, endReport: () => null, now: iso(T0 + 1) });
+        await register('a1', {}, false, iso(T0 + 2));
+        expect((await capped('a1', 1)).outcome).toBe('created');
       });
     });
 

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createAgentKitClient, type AgentKitClient } from '../../src/client/agentkit.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { Resolver } from '../../src/delivery/http-sender.js';
+import type { Clock } from '../../src/domain/clock.js';
 import { createService, type Service } from '../../src/service.js';
 
 export const API_KEY = 'test-key-1';
@@ -24,7 +25,7 @@ export interface TestService {
  * Starts AgentKit in-process on 127.0.0.1:0 with a fresh SQLite file. `env` adds or
  * overrides configuration variables.
  */
-export async function startService(env: Record<string, string> = {}, options: { dbPath?: string; resolver?: Resolver } = {}): Promise<TestService> {
+export async function startService(env: Record<string, string> = {}, options: { dbPath?: string; resolver?: Resolver; clock?: Clock } = {}): Promise<TestService> {
   const dir = options.dbPath ? null : mkdtempSync(join(tmpdir(), 'agentkit-test-'));
   const dbPath = options.dbPath ?? join(dir!, 'agentkit.db');
   const config = loadConfig({
@@ -36,7 +37,7 @@ export async function startService(env: Record<string, string> = {}, options: { 
     AGENTKIT_VALIDATE_RESPONSES: 'true',
     ...env,
   });
-  const service = await createService(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), pollIntervalMs: 200, ...(options.resolver ? { resolver: options.resolver } : {}) });
+  const service = await createService(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), pollIntervalMs: 200, ...(options.resolver ? { resolver: options.resolver } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   const url = await service.start();
   return {
     service,

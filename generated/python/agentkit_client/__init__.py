@@ -42,6 +42,7 @@ from agentkit_client.models.agent_list import AgentList
 from agentkit_client.models.agent_notification_payload import AgentNotificationPayload
 from agentkit_client.models.agent_registration_details import AgentRegistrationDetails
 from agentkit_client.models.agent_registration_request import AgentRegistrationRequest
+from agentkit_client.models.agent_token_rotation import AgentTokenRotation
 from agentkit_client.models.cancel_request import CancelRequest
 from agentkit_client.models.compat_registration_response import CompatRegistrationResponse
 from agentkit_client.models.credential import Credential
@@ -60,7 +61,9 @@ from agentkit_client.models.readiness_status_checks import ReadinessStatusChecks
 from agentkit_client.models.recover_request import RecoverRequest
 from agentkit_client.models.recover_result import RecoverResult
 from agentkit_client.models.registered_agent import RegisteredAgent
+from agentkit_client.models.secret_rotation_request import SecretRotationRequest
 from agentkit_client.models.service_health import ServiceHealth
+from agentkit_client.models.signing_secret_rotation import SigningSecretRotation
 from agentkit_client.models.statistics import Statistics
 from agentkit_client.models.statistics_deliveries_by_status import StatisticsDeliveriesByStatus
 from agentkit_client.models.statistics_ended_per_minute_inner import StatisticsEndedPerMinuteInner

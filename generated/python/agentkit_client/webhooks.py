@@ -1,7 +1,7 @@
 # coding: utf-8
 """Verifies the signed lifecycle webhooks that AgentKit sends (``REGISTER`` / ``DEREGISTER``).
 
-The rules are those of AgentKit's own verifier (``src/signing/webhook-signature.ts``), so a
+The rules are those of AgentKit's own verifier (``src/client/webhooks.ts``), so a
 body that one accepts the other accepts too:
 
 - Standard Webhooks headers ``webhook-id``, ``webhook-timestamp``, ``webhook-signature``:
@@ -11,7 +11,8 @@ body that one accepts the other accepts too:
   UTF-8 bytes.
 - When those are absent, ``X-AgentKit-Timestamp`` / ``X-AgentKit-Signature``: hex
   HMAC-SHA256 over ``"<timestamp>." + body``, keyed with the secret string as given (the
-  form Ops-Core's integration notes describe).
+  form Ops-Core's integration notes describe); during a rotation of the secret it lists
+  one hex signature per secret, space-separated, and any one may match.
 - The timestamp must be within ``tolerance_seconds`` of now, either way, so a captured
   request cannot be replayed later.
 
@@ -116,8 +117,10 @@ class WebhookVerifier:
         self._check_fresh(timestamp, now)
         expected = hmac.new(self._secret.encode("utf-8"), timestamp.encode("utf-8") + b"." + body,
                             hashlib.sha256).hexdigest().encode("ascii")
-        if not hmac.compare_digest(signature.encode("utf-8"), expected):
-            raise WebhookVerificationError("bad-signature", "X-AgentKit-Signature does not match")
+        for given in signature.split(" "):
+            if hmac.compare_digest(given.encode("utf-8"), expected):
+                return
+        raise WebhookVerificationError("bad-signature", "X-AgentKit-Signature does not match")
 
     def _check_fresh(self, timestamp: str, now: float) -> int:
         # ASCII digits only: str.isdigit alone would accept other scripts' digits.

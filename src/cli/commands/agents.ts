@@ -2,15 +2,18 @@ import type { Command } from 'commander';
 import type { AgentKitComponents } from '../../client/agentkit.js';
 import { apiFor, call, globalOptions } from '../api.js';
 import { cell, jsonBlock, note, printJson, printRecord, printTable, time } from '../output.js';
-import { withPaging, type PagingOptions, readPages } from '../options.js';
+import { integerIn, withPaging, type PagingOptions, readPages } from '../options.js';
 
 type Agent = AgentKitComponents['schemas']['Agent'];
 
-/** `agentkit agents list|get|deregister`. */
+/** A rotation's grace period, as the API accepts it (0 to a week). */
+const parseSeconds = integerIn(0, 604_800);
+
+/** `agentkit agents list|get|rotate-secret|rotate-token|deregister`. */
 export function registerAgentCommands(program: Command): void {
   const agents = program
     .command('agents')
-    .description('List, read and deregister registered agents')
+    .description("List, read and deregister registered agents, and rotate an agent's secrets")
     .addHelpText(
       'after',
       `
@@ -18,6 +21,7 @@ Examples:
   $ agentkit agents list
   $ agentkit agents list --capability echo --all --json
   $ agentkit agents get echo-agent-1
+  $ agentkit agents rotate-secret echo-agent-1
   $ agentkit agents deregister echo-agent-1`,
     );
 
@@ -86,6 +90,60 @@ Examples:
         ['Metadata', jsonBlock(agent.metadata)],
         ['Registered', time(agent.registeredAt)],
         ['Updated', cell(time(agent.updatedAt))],
+      ]);
+    });
+
+  agents
+    .command('rotate-secret')
+    .description("Issue an agent a new signing secret; deliveries carry a signature with the old one too for the grace period")
+    .argument('<agentId>', "the agent's id")
+    .option('--grace <seconds>', 'how long the old secret still signs (default: AGENTKIT_SECRET_ROTATION_GRACE_S; 0: stop it now)', parseSeconds)
+    .addHelpText(
+      'after',
+      `
+Prints the new secret once: give it to the agent (its signingSecret) within the grace period.
+
+Examples:
+  $ agentkit agents rotate-secret echo-agent-1
+  $ agentkit agents rotate-secret echo-agent-1 --grace 0 --json`,
+    )
+    .action(async (agentId: string, options: { grace?: number }, command: Command) => {
+      const globals = globalOptions(command);
+      const api = apiFor(globals);
+      const body = options.grace === undefined ? {} : { graceSeconds: options.grace };
+      const rotated = await call(api, api.client.POST('/v1/agents/{agentId}/signing-secret/rotate', { params: { path: { agentId } }, body }));
+      if (globals.json) return printJson(rotated);
+      printRecord([
+        ['Agent ID', rotated.agentId],
+        ['Signing secret', rotated.signingSecret],
+        ['Old secret signs until', rotated.previousSecretValidUntil === null ? 'no longer' : time(rotated.previousSecretValidUntil)],
+      ]);
+    });
+
+  agents
+    .command('rotate-token')
+    .description("Issue an agent a new credential (agentToken); the old one still works for the grace period")
+    .argument('<agentId>', "the agent's id")
+    .option('--grace <seconds>', 'how long the old credential still works (default: AGENTKIT_SECRET_ROTATION_GRACE_S; 0: revoke it now)', parseSeconds)
+    .addHelpText(
+      'after',
+      `
+Prints the new credential once: give it to the agent (AGENTKIT_AGENT_TOKEN or its credential file).
+
+Examples:
+  $ agentkit agents rotate-token echo-agent-1
+  $ agentkit agents rotate-token echo-agent-1 --grace 0`,
+    )
+    .action(async (agentId: string, options: { grace?: number }, command: Command) => {
+      const globals = globalOptions(command);
+      const api = apiFor(globals);
+      const body = options.grace === undefined ? {} : { graceSeconds: options.grace };
+      const rotated = await call(api, api.client.POST('/v1/agents/{agentId}/agent-token/rotate', { params: { path: { agentId } }, body }));
+      if (globals.json) return printJson(rotated);
+      printRecord([
+        ['Agent ID', rotated.agentId],
+        ['Agent token', rotated.agentToken],
+        ['Old token works until', rotated.previousTokenValidUntil === null ? 'no longer' : time(rotated.previousTokenValidUntil)],
       ]);
     });
 

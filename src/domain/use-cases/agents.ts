@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { Page, Store } from '../../store/types.js';
+import type { AgentSecretKind, Page, Store } from '../../store/types.js';
 import type { AgentRecord, RegistrationRequest } from '../agent.js';
 import type { AgentHostPolicy } from '../agent-hosts.js';
 import type { Clock } from '../clock.js';
@@ -7,6 +7,7 @@ import { storedDigest } from '../../net/secrets.js';
 import { mustActFor, registrationAccess, takenIdMessage, type Principal } from '../access.js';
 import { forbidden, invalid, notFound, unprocessable } from '../errors.js';
 import { newAgentId, newAgentToken, newSigningSecret } from '../ids.js';
+import { previousUntil } from '../rotation.js';
 import { endReport, lifecycleDelivery, restartReport, type OpsCoreTargets } from '../messages.js';
 
 export interface AgentUseCaseDeps {
@@ -18,6 +19,8 @@ export interface AgentUseCaseDeps {
   clock: Clock;
   /** Called after a commit that queued deliveries; with the target URL when all went to one. */
   queued: (targetUrl?: string) => void;
+  /** AGENTKIT_SECRET_ROTATION_GRACE_S: how long a rotated secret still holds unless the rotation says. */
+  rotationGraceS: number;
 }
 
 /** Registration, deregistration and reading of agents. */
@@ -91,6 +94,26 @@ export class AgentUseCases {
     });
     if (!result) throw notFound(`No agent with id ${agentId}`);
     this.deps.queued();
+  }
+
+  /**
+   * Issues the agent a new signing secret or credential; the one it replaces holds for the grace
+   * period (see domain/rotation.ts), so neither deliveries nor the agent's requests fail meanwhile.
+   */
+  async rotate(agentId: string, kind: AgentSecretKind, principal: Principal, graceSeconds?: number): Promise<{ agentId: string; value: string; previousValidUntil: string | null }> {
+    mustActFor(principal, agentId, `agent ${agentId}`);
+    const now = this.deps.clock.now();
+    const value = kind === 'signing-secret' ? newSigningSecret() : newAgentToken(agentId);
+    const until = previousUntil(now.getTime(), graceSeconds ?? this.deps.rotationGraceS);
+    const agent = await this.deps.store.rotateAgentSecret({
+      agentId,
+      kind,
+      value: kind === 'signing-secret' ? value : storedDigest(value),
+      previousUntil: until,
+      now: now.toISOString(),
+    });
+    if (!agent) throw notFound(`No agent with id ${agentId}`);
+    return { agentId, value, previousValidUntil: until === null ? null : new Date(until).toISOString() };
   }
 
   async get(agentId: string, principal: Principal): Promise<AgentRecord> {

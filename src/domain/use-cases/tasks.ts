@@ -3,7 +3,7 @@ import type { Page, Store } from '../../store/types.js';
 import type { Clock } from '../clock.js';
 import { taskFromDispatch, type DispatchRequest } from '../dispatch.js';
 import { mustActFor, type Principal } from '../access.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, notFound, tooMany } from '../errors.js';
 import { newTaskId } from '../ids.js';
 import { cancelNotice, taskDelivery } from '../messages.js';
 import { hasEnded, newTask, type TaskRecord, type TaskReport, type TaskStatus } from '../task.js';
@@ -18,7 +18,12 @@ export interface TaskUseCaseDeps {
   missedHeartbeats: number;
   /** AGENTKIT_CANCEL_GRACE_MS. */
   cancelGraceMs: number;
+  /** AGENTKIT_MAX_QUEUED_TASKS (null: no cap). */
+  maxQueuedTasks?: number | null;
 }
+
+/** What a 429 for a full queue suggests: the agent takes tasks off its queue as it works. */
+const QUEUE_FULL_RETRY_AFTER_S = 5;
 
 /** A stable hash of a JSON value (object keys sorted), for idempotency comparisons. */
 export function canonicalHash(value: unknown): string {
@@ -51,10 +56,13 @@ export class TaskUseCases {
       // Compared only when the same key comes again, so only worth computing with a key.
       requestHash: idempotencyKey === null ? '' : canonicalHash(req),
       missedHeartbeats: this.deps.missedHeartbeats,
+      maxQueuedTasks: this.deps.maxQueuedTasks ?? null,
     });
     switch (result.outcome) {
       case 'agent-not-found':
         throw notFound(`No agent with id ${agentId}`);
+      case 'queue-full':
+        throw tooMany(`Agent ${agentId} has ${result.queued} tasks it has not taken yet, its cap (AGENTKIT_MAX_QUEUED_TASKS): nothing was stored`, QUEUE_FULL_RETRY_AFTER_S);
       case 'idempotency-conflict':
         throw conflict('This Idempotency-Key was already used with a different request body');
       case 'replayed':
@@ -79,9 +87,14 @@ export class TaskUseCases {
 
   /** Applies the agent's report (`hasResult`: it carried a `result`, possibly null). */
   async report(taskId: string, report: TaskReport, hasResult: boolean, principal: Principal): Promise<TaskRecord> {
-    // An agent reports on its own tasks only (admin on any).
-    if (principal.role === 'agent') await this.get(taskId, principal);
-    const result = await this.deps.store.reportTask({ taskId, report, hasResult, now: this.deps.clock.now().toISOString() });
+    const result = await this.deps.store.reportTask({
+      taskId,
+      report,
+      hasResult,
+      now: this.deps.clock.now().toISOString(),
+      // An agent reports on its own tasks only (admin on any).
+      ...(principal.role === 'agent' ? { checkReporter: (agentId: string) => mustActFor(principal, agentId, `task ${taskId}`) } : {}),
+    });
     if (result.outcome === 'not-found') throw notFound(`No task with id ${taskId}`);
     if (result.outcome === 'conflict') throw conflict(result.message);
     // The task gave its slot back: a waiting task of the agent was let through.

@@ -8,7 +8,7 @@ import { presentAgent, presentPage, presentRegistration, presentTask } from '../
 type Schemas = components['schemas'];
 type ListAgentsQuery = NonNullable<operations['listAgents']['parameters']['query']>;
 
-/** /v1/agents: register, list, read, deregister, dispatch. Bodies arrive validated. */
+/** /v1/agents: register, list, read, deregister, rotate an agent's secrets, dispatch. Bodies arrive validated. */
 export function agentRoutes(agents: AgentUseCases, tasks: TaskUseCases): Router {
   const r = Router();
 
@@ -41,6 +41,20 @@ export function agentRoutes(agents: AgentUseCases, tasks: TaskUseCases): Router 
   r.delete('/v1/agents/:agentId', async (req, res) => {
     await agents.deregister(req.params.agentId, principalOf(req));
     res.status(204).end();
+  });
+
+  r.post('/v1/agents/:agentId/signing-secret/rotate', async (req, res) => {
+    const body = (req.body ?? {}) as Schemas['SecretRotationRequest'];
+    const rotated = await agents.rotate(req.params.agentId, 'signing-secret', principalOf(req), body.graceSeconds);
+    const shown: Schemas['SigningSecretRotation'] = { agentId: rotated.agentId, signingSecret: rotated.value, previousSecretValidUntil: rotated.previousValidUntil };
+    res.json(shown);
+  });
+
+  r.post('/v1/agents/:agentId/agent-token/rotate', async (req, res) => {
+    const body = (req.body ?? {}) as Schemas['SecretRotationRequest'];
+    const rotated = await agents.rotate(req.params.agentId, 'agent-token', principalOf(req), body.graceSeconds);
+    const shown: Schemas['AgentTokenRotation'] = { agentId: rotated.agentId, agentToken: rotated.value, previousTokenValidUntil: rotated.previousValidUntil };
+    res.json(shown);
   });
 
   r.post('/v1/agents/:agentId/run', async (req, res) => {

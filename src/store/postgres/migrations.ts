@@ -133,4 +133,17 @@ export const postgresMigrations: ReadonlyArray<{ version: number; sql: string }>
       ALTER TABLE agents ADD COLUMN token_hash TEXT;
     `,
   },
+  {
+    // Rotation keeps the replaced secret and credential for a grace period. The agent's tasks not
+    // yet taken are counted through an index for its cap: a counter on the agent's row would
+    // make concurrent dispatches to one agent wait for each other's row lock.
+    version: 6,
+    sql: `
+      ALTER TABLE agents ADD COLUMN previous_signing_secret TEXT;
+      ALTER TABLE agents ADD COLUMN previous_secret_until BIGINT;
+      ALTER TABLE agents ADD COLUMN previous_token_hash TEXT;
+      ALTER TABLE agents ADD COLUMN previous_token_until BIGINT;
+      CREATE INDEX tasks_queued_by_agent ON tasks(agent_id) WHERE status = 'queued';
+    `,
+  },
 ];

@@ -1,11 +1,11 @@
 import pg from 'pg';
-import { admit, lastSeenStaleBefore, restartLosesTasks, type AgentRecord } from '../../domain/agent.js';
+import { admit, lastSeenStaleBefore, queueFull, restartLosesTasks, type AgentRecord } from '../../domain/agent.js';
 import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type EndReport, type NewDelivery } from '../../domain/delivery.js';
 import { CANCELING, decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, failed, freesSlot, heartbeatTimeoutMs, NOT_TAKEN, orphaned, TAKEN, taskErrors, undelivered, WITH_AGENT, type TaskRecord, type TaskStatus } from '../../domain/task.js';
 import { cursorSeq } from '../cursor.js';
-import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
+import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pageOf, replaceSecretSql, rotateSecretArgs, rotateSecretSql, rotatingSecretSql, type RotatingRow, sqlList, taskListQuery, tasksByStatus, toRotated } from '../queries.js';
 import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
-import type { CancelInput, CancelResult, CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, ExpiryRule, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
+import type { AgentContact, CancelInput, CancelResult, CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, ExpiryRule, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, RotateSecretInput, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
 import { parsePostgresUrl } from './connection.js';
 import { postgresMigrations } from './migrations.js';
 import { DELIVERIES_BY_STATUS_SQL, deliveriesByStatus, endedPerMinute, endedPerMinuteSql, hourAgo, recoverySelectSql, type RecoveryRow, requeueSql, taskDeliveriesSql, tasksByAgent, TASKS_BY_AGENT_SQL } from '../console-queries.js';
@@ -134,17 +134,27 @@ const INSERT_DELIVERY_SQL = `INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join
  * A key-share lock on the agent's row holds to commit, so a deregistration waits for this dispatch
  * (and then fails the task). The parameters: the new task's values, the delivery's, then those two.
  */
+/**
+ * How many tasks the agent ($1 style placeholders given) has not taken, counted up to the cap
+ * only (through tasks_queued_by_agent): with no cap (null), LIMIT 0 counts nothing.
+ */
+const queuedCountSql = (agentId: string, cap: string) =>
+  `SELECT count(*)::int AS n FROM (SELECT 1 FROM tasks WHERE agent_id = ${agentId} AND status IN ${sqlList(NOT_TAKEN)} LIMIT COALESCE(${cap}::int, 0)) x`;
+
 const INSERT_TASK_IF_AGENT_AS_READ_SQL = (() => {
   const taskMarks = marks(NEW_TASK_COLUMNS.length);
   const deliveryMarks = marks(NEW_DELIVERY_COLUMNS.length, NEW_TASK_COLUMNS.length + 1);
   const endpoint = ph(NEW_TASK_COLUMNS.length + NEW_DELIVERY_COLUMNS.length + 1);
   const interval = ph(NEW_TASK_COLUMNS.length + NEW_DELIVERY_COLUMNS.length + 2);
+  const cap = ph(NEW_TASK_COLUMNS.length + NEW_DELIVERY_COLUMNS.length + 3);
   const agentId = ph(NEW_TASK_COLUMNS.indexOf('agent_id') + 1);
-  return `WITH a AS (SELECT agent_id FROM agents WHERE agent_id = ${agentId} AND contact_endpoint = ${endpoint}
-      AND heartbeat_interval_s IS NOT DISTINCT FROM ${interval}::integer AND max_concurrent_tasks IS NULL FOR KEY SHARE),
+  return `WITH q AS (${queuedCountSql(agentId, cap)}),
+    a AS (SELECT agent_id FROM agents, q WHERE agent_id = ${agentId} AND contact_endpoint = ${endpoint}
+      AND heartbeat_interval_s IS NOT DISTINCT FROM ${interval}::integer AND max_concurrent_tasks IS NULL
+      AND (${cap}::int IS NULL OR q.n < ${cap}::int) FOR KEY SHARE OF agents),
     t AS (INSERT INTO tasks (${NEW_TASK_COLUMNS.join(', ')}) SELECT ${taskMarks} FROM a RETURNING task_id),
     d AS (INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts) SELECT ${deliveryMarks}, 'pending', 0 FROM a, t)
-    SELECT EXISTS (SELECT 1 FROM a) AS stored`;
+    SELECT EXISTS (SELECT 1 FROM a) AS stored, (SELECT n FROM q) AS queued`;
 })();
 
 /**
@@ -250,15 +260,16 @@ export class PostgresStore implements Store {
       if (existing) {
         const secret = input.rotateSecret ? input.candidateSecret : existing.signing_secret;
         if (input.rotateSecret) issuedSecret = secret;
+        const replaced = input.rotateSecret ? `, ${replaceSecretSql('signing-secret')}` : '';
         await c.query(
           `UPDATE agents SET ${AGENT_COLUMNS.map((col, i) => `${col} = ${ph(i + 1)}`).join(', ')}, signing_secret = ${ph(AGENT_COLUMNS.length + 1)},
-             updated_at = ${ph(AGENT_COLUMNS.length + 2)}, last_seen_at = ${ph(AGENT_COLUMNS.length + 2)} WHERE seq = ${ph(AGENT_COLUMNS.length + 3)}`,
+             updated_at = ${ph(AGENT_COLUMNS.length + 2)}, last_seen_at = ${ph(AGENT_COLUMNS.length + 2)}${replaced} WHERE seq = ${ph(AGENT_COLUMNS.length + 3)}`,
           [...agentValues(a), secret, input.now, existing.seq],
         );
         await c.query('DELETE FROM agent_capabilities WHERE agent_seq = $1', [existing.seq]);
         seq = existing.seq;
       }
-      if (input.tokenHash !== null) await c.query('UPDATE agents SET token_hash = $1 WHERE seq = $2', [input.tokenHash, seq]);
+      if (input.tokenHash !== null) await c.query(`UPDATE agents SET token_hash = $1, ${replaceSecretSql('agent-token')} WHERE seq = $2`, [input.tokenHash, seq]);
       if (a.capabilities.length > 0) {
         await c.query(
           'INSERT INTO agent_capabilities (capability, agent_seq) SELECT DISTINCT unnest($1::text[]), $2::bigint ON CONFLICT DO NOTHING',
@@ -317,16 +328,25 @@ export class PostgresStore implements Store {
     return row ? toAgent(row) : null;
   }
 
-  async agentTokenHash(agentId: string): Promise<string | null> {
-    const row = await one<{ token_hash: string | null }>(this.#pool, 'SELECT token_hash FROM agents WHERE agent_id = $1', [agentId]);
-    return row?.token_hash ?? null;
+  async agentTokenHashes(agentId: string) {
+    return toRotated((await one<RotatingRow>(this.#pool, rotatingSecretSql('agent-token', ph), [agentId])) ?? undefined);
   }
 
-  async getAgentContact(agentId: string): Promise<{ contactEndpoint: string; signingSecret: string } | null> {
-    const row = await one<{ contact_endpoint: string; signing_secret: string }>(
-      this.#pool, 'SELECT contact_endpoint, signing_secret FROM agents WHERE agent_id = $1', [agentId],
+  async rotateAgentSecret(input: RotateSecretInput): Promise<AgentRecord | null> {
+    const row = await one<AgentRow>(this.#pool, `${rotateSecretSql(input.kind, ph)} RETURNING *`, rotateSecretArgs(input));
+    return row ? toAgent(row) : null;
+  }
+
+  async getAgentContact(agentId: string): Promise<AgentContact | null> {
+    const row = await one<{ contact_endpoint: string; signing_secret: string; previous_signing_secret: string | null; previous_secret_until: string | null }>(
+      this.#pool, 'SELECT contact_endpoint, signing_secret, previous_signing_secret, previous_secret_until FROM agents WHERE agent_id = $1', [agentId],
     );
-    return row ? { contactEndpoint: row.contact_endpoint, signingSecret: row.signing_secret } : null;
+    return row
+      ? {
+          contactEndpoint: row.contact_endpoint,
+          secrets: { current: row.signing_secret, previous: row.previous_signing_secret, previousUntil: row.previous_secret_until === null ? null : Number(row.previous_secret_until) },
+        }
+      : null;
   }
 
   async listAgents(page: PageRequest, filter: { capability?: string | undefined }): Promise<Page<AgentRecord>> {
@@ -347,6 +367,7 @@ export class PostgresStore implements Store {
 
   async createTask(input: CreateTaskInput): Promise<CreateTaskResult> {
     const missed = input.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
+    const cap = input.maxQueuedTasks ?? null;
     if (input.idempotencyKey === null) {
       // Without a key nothing needs reading first: read the agent, then store the task and its
       // delivery in one statement, on the condition that the agent is still as read. An agent
@@ -356,7 +377,9 @@ export class PostgresStore implements Store {
         if (!agent) return { outcome: 'agent-not-found' };
         if (agent.max_concurrent_tasks !== null) break;
         const task: TaskRecord = { ...input.task, heartbeatTimeoutMs: heartbeatTimeoutMs(agent.heartbeat_interval_s, missed), holdsSlot: false };
-        if (await this.#insertTaskIfAgentAsRead(task, input.requestHash, input.delivery(agent.contact_endpoint), agent)) return { outcome: 'created', task };
+        const inserted = await this.#insertTaskIfAgentAsRead(task, input.requestHash, input.delivery(agent.contact_endpoint), agent, cap);
+        if (inserted.stored) return { outcome: 'created', task };
+        if (queueFull(inserted.queued, cap)) return { outcome: 'queue-full', queued: inserted.queued };
         // The agent re-registered with another endpoint or other terms, or deregistered, meanwhile: look again.
       }
     }
@@ -375,6 +398,8 @@ export class PostgresStore implements Store {
       let row = await one<AgentRow>(c, 'SELECT * FROM agents WHERE agent_id = $1 FOR KEY SHARE', [t.agentId]);
       if (row && row.max_concurrent_tasks !== null) row = await one<AgentRow>(c, 'SELECT * FROM agents WHERE agent_id = $1 FOR NO KEY UPDATE', [t.agentId]);
       if (!row) return { outcome: 'agent-not-found' };
+      const queued = cap === null ? 0 : (await one<{ n: number }>(c, queuedCountSql('$1', '$2'), [t.agentId, cap]))!.n;
+      if (queueFull(queued, cap)) return { outcome: 'queue-full', queued };
       const agent = toAgent(row);
       const admitted = admit(agent);
       const task: TaskRecord = { ...t, heartbeatTimeoutMs: heartbeatTimeoutMs(agent.heartbeatIntervalSeconds, missed), holdsSlot: admitted === 'slot' };
@@ -410,6 +435,7 @@ export class PostgresStore implements Store {
     return this.#tx(async (c): Promise<TaskReportResult> => {
       const row = await one<TaskRow>(c, 'SELECT * FROM tasks WHERE task_id = $1 FOR UPDATE', [input.taskId]);
       if (!row) return { outcome: 'not-found' };
+      input.checkReporter?.(row.agent_id);
       const task = toTask(row);
       const decision = decideReport(task, input.report, input.hasResult, input.now);
       await c.query(`UPDATE agents SET last_seen_at = $1 WHERE agent_id = $2 AND ${LAST_SEEN_STALE_SQL('$3')}`, [input.now, task.agentId, lastSeenStaleBefore(input.now)]);
@@ -641,12 +667,13 @@ export class PostgresStore implements Store {
    * stored) otherwise. The agent's row is key-share locked to the end: a deregistration waits for
    * this dispatch (and then fails the task).
    */
-  async #insertTaskIfAgentAsRead(t: TaskRecord, requestHash: string, d: NewDelivery, agent: AgentRow): Promise<boolean> {
+  /** Stores the task unless the agent changed since `agent` was read or its queue is full (`queued`: its untaken tasks, counted up to `cap`). */
+  async #insertTaskIfAgentAsRead(t: TaskRecord, requestHash: string, d: NewDelivery, agent: AgentRow, cap: number | null): Promise<{ stored: boolean; queued: number }> {
     if (d.orderKey !== null) throw new Error('a task delivery has no order key');
     const task = newTaskValues(t, null, requestHash);
     const delivery = newDeliveryValues(d);
-    const row = await one<{ stored: boolean }>(this.#pool, INSERT_TASK_IF_AGENT_AS_READ_SQL, [...task, ...delivery, agent.contact_endpoint, agent.heartbeat_interval_s]);
-    return row?.stored === true;
+    const row = await one<{ stored: boolean; queued: number }>(this.#pool, INSERT_TASK_IF_AGENT_AS_READ_SQL, [...task, ...delivery, agent.contact_endpoint, agent.heartbeat_interval_s, cap]);
+    return { stored: row?.stored === true, queued: row?.queued ?? 0 };
   }
 
   /** `held`: a task delivery that waits for a slot of its agent. */

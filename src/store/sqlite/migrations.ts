@@ -126,4 +126,17 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; sql: string }> =
       ALTER TABLE agents ADD COLUMN token_hash TEXT;
     `,
   },
+  {
+    // Rotation keeps the replaced secret and credential for a grace period; queued_tasks counts
+    // the agent's tasks not yet taken, for its cap, in the transactions that move them.
+    version: 6,
+    sql: `
+      ALTER TABLE agents ADD COLUMN previous_signing_secret TEXT;
+      ALTER TABLE agents ADD COLUMN previous_secret_until INTEGER;
+      ALTER TABLE agents ADD COLUMN previous_token_hash TEXT;
+      ALTER TABLE agents ADD COLUMN previous_token_until INTEGER;
+      ALTER TABLE agents ADD COLUMN queued_tasks INTEGER NOT NULL DEFAULT 0;
+      UPDATE agents SET queued_tasks = (SELECT COUNT(*) FROM tasks WHERE tasks.agent_id = agents.agent_id AND tasks.status = 'queued');
+    `,
+  },
 ];

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { admit, freeSlots, lastSeenStaleBefore, restartLosesTasks, type AgentRecord } from '../../domain/agent.js';
+import { admit, freeSlots, lastSeenStaleBefore, queueFull, restartLosesTasks, type AgentRecord } from '../../domain/agent.js';
 import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type EndReport, type NewDelivery } from '../../domain/delivery.js';
-import { decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, delivered, failed, freesSlot, heartbeatTimeoutMs, NOT_TAKEN, orphaned, TAKEN, taskErrors, undelivered, WITH_AGENT, type TaskRecord, type TaskStatus } from '../../domain/task.js';
+import { decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, delivered, failed, freesSlot, heartbeatTimeoutMs, leavesQueue, NOT_TAKEN, orphaned, TAKEN, taskErrors, undelivered, WITH_AGENT, type TaskRecord, type TaskStatus } from '../../domain/task.js';
 import { cursorSeq } from '../cursor.js';
-import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pageOf, sqlList, taskListQuery, tasksByStatus } from '../queries.js';
+import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pageOf, replaceSecretSql, rotateSecretArgs, rotateSecretSql, rotatingSecretSql, type RotatingRow, sqlList, taskListQuery, tasksByStatus, toRotated } from '../queries.js';
 import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
-import type { CancelInput, CancelResult, CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, ExpiryRule, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
+import type { AgentContact, CancelInput, CancelResult, CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, ExpiryRule, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, RotateSecretInput, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
 import { DELIVERIES_BY_STATUS_SQL, deliveriesByStatus, endedPerMinute, endedPerMinuteSql, hourAgo, recoverySelectSql, type RecoveryRow, requeueSql, taskDeliveriesSql, tasksByAgent, TASKS_BY_AGENT_SQL } from '../console-queries.js';
 import type { AgentTaskCounts, MinuteCounts, RecoverInput } from '../types.js';
@@ -47,14 +47,15 @@ export const RENEW_HEARTBEATS_SQL = `UPDATE tasks SET heartbeat_due_at = ? + hea
 /** The last error of a task delivery whose task's deadline passed while it waited for a slot. */
 const WAITED_PAST_DEADLINE = 'The task deadline passed while it waited for a slot of its agent';
 
-/** What a dispatch reads of its agent: where it lives, its heartbeat interval, its slots. */
-const DISPATCH_AGENT_SQL = 'SELECT seq, contact_endpoint, heartbeat_interval_s, max_concurrent_tasks, active_tasks FROM agents WHERE agent_id = ?';
+/** What a dispatch reads of its agent: where it lives, its heartbeat interval, its slots, its queue. */
+const DISPATCH_AGENT_SQL = 'SELECT seq, contact_endpoint, heartbeat_interval_s, max_concurrent_tasks, active_tasks, queued_tasks FROM agents WHERE agent_id = ?';
 interface SlotRow {
   max_concurrent_tasks: number | null;
   active_tasks: number;
 }
 interface DispatchAgentRow extends SlotRow {
   seq: number;
+  queued_tasks: number;
   contact_endpoint: string;
   heartbeat_interval_s: number | null;
 }
@@ -193,7 +194,8 @@ export class SqliteStore implements Store {
       if (existing) {
         const secret = input.rotateSecret ? input.candidateSecret : existing.signing_secret;
         if (input.rotateSecret) issuedSecret = secret;
-        this.#sql(`UPDATE agents SET ${AGENT_COLUMNS.map((c) => `${c} = ?`).join(', ')}, signing_secret = ?, updated_at = ?, last_seen_at = ? WHERE seq = ?`).run(
+        const replaced = input.rotateSecret ? `, ${replaceSecretSql('signing-secret')}` : '';
+        this.#sql(`UPDATE agents SET ${AGENT_COLUMNS.map((c) => `${c} = ?`).join(', ')}, signing_secret = ?, updated_at = ?, last_seen_at = ?${replaced} WHERE seq = ?`).run(
           ...agentValues(a), secret, input.now, input.now, existing.seq,
         );
         this.#sql('DELETE FROM agent_capabilities WHERE agent_seq = ?').run(existing.seq);
@@ -206,7 +208,7 @@ export class SqliteStore implements Store {
           ).lastInsertRowid,
         );
       }
-      if (input.tokenHash !== null) this.#sql('UPDATE agents SET token_hash = ? WHERE seq = ?').run(input.tokenHash, seq);
+      if (input.tokenHash !== null) this.#sql(`UPDATE agents SET token_hash = ?, ${replaceSecretSql('agent-token')} WHERE seq = ?`).run(input.tokenHash, seq);
       const addCapability = this.#sql('INSERT OR IGNORE INTO agent_capabilities (capability, agent_seq) VALUES (?, ?)');
       for (const c of a.capabilities) addCapability.run(c, seq);
       const endedTasks = existingRow && restartLosesTasks(toAgent(existingRow)) ? this.#endOrphans(a.agentId, input) : [];
@@ -256,16 +258,25 @@ export class SqliteStore implements Store {
     return row ? toAgent(row) : null;
   }
 
-  async agentTokenHash(agentId: string): Promise<string | null> {
-    const row = this.#sql('SELECT token_hash FROM agents WHERE agent_id = ?').get(agentId) as { token_hash: string | null } | undefined;
-    return row?.token_hash ?? null;
+  async agentTokenHashes(agentId: string) {
+    return toRotated(this.#sql(rotatingSecretSql('agent-token', q)).get(agentId) as RotatingRow | undefined);
   }
 
-  async getAgentContact(agentId: string): Promise<{ contactEndpoint: string; signingSecret: string } | null> {
-    const row = this.#sql('SELECT contact_endpoint, signing_secret FROM agents WHERE agent_id = ?').get(agentId) as
-      | { contact_endpoint: string; signing_secret: string }
+  async rotateAgentSecret(input: RotateSecretInput): Promise<AgentRecord | null> {
+    return this.#write(() => {
+      const changed = this.#sql(rotateSecretSql(input.kind, q)).run(...rotateSecretArgs(input)).changes;
+      if (changed === 0) return null;
+      return toAgent(this.#sql('SELECT * FROM agents WHERE agent_id = ?').get(input.agentId) as AgentRow);
+    });
+  }
+
+  async getAgentContact(agentId: string): Promise<AgentContact | null> {
+    const row = this.#sql('SELECT contact_endpoint, signing_secret, previous_signing_secret, previous_secret_until FROM agents WHERE agent_id = ?').get(agentId) as
+      | { contact_endpoint: string; signing_secret: string; previous_signing_secret: string | null; previous_secret_until: number | null }
       | undefined;
-    return row ? { contactEndpoint: row.contact_endpoint, signingSecret: row.signing_secret } : null;
+    return row
+      ? { contactEndpoint: row.contact_endpoint, secrets: { current: row.signing_secret, previous: row.previous_signing_secret, previousUntil: row.previous_secret_until } }
+      : null;
   }
 
   async listAgents(page: PageRequest, filter: { capability?: string | undefined }): Promise<Page<AgentRecord>> {
@@ -296,9 +307,10 @@ export class SqliteStore implements Store {
       }
       const row = this.#sql(DISPATCH_AGENT_SQL).get(t.agentId) as DispatchAgentRow | undefined;
       if (!row) return { outcome: 'agent-not-found' };
+      if (queueFull(row.queued_tasks, input.maxQueuedTasks ?? null)) return { outcome: 'queue-full', queued: row.queued_tasks };
       const admitted = admit(slotsOf(row));
       const task: TaskRecord = { ...t, heartbeatTimeoutMs: heartbeatTimeoutMs(row.heartbeat_interval_s, input.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS), holdsSlot: admitted === 'slot' };
-      if (task.holdsSlot) this.#sql('UPDATE agents SET active_tasks = active_tasks + 1 WHERE seq = ?').run(row.seq);
+      this.#sql('UPDATE agents SET queued_tasks = queued_tasks + 1, active_tasks = active_tasks + ? WHERE seq = ?').run(task.holdsSlot ? 1 : 0, row.seq);
       this.#sql(INSERT_TASK_SQL).run(...newTaskValues(task, input.idempotencyKey, input.requestHash));
       this.#insertDelivery(input.delivery(row.contact_endpoint), admitted === 'wait');
       return { outcome: 'created', task };
@@ -319,6 +331,7 @@ export class SqliteStore implements Store {
     return this.#write((): TaskReportResult => {
       const row = this.#sql('SELECT * FROM tasks WHERE task_id = ?').get(input.taskId) as TaskRow | undefined;
       if (!row) return { outcome: 'not-found' };
+      input.checkReporter?.(row.agent_id);
       const task = toTask(row);
       const decision = decideReport(task, input.report, input.hasResult, input.now);
       this.#sql(`UPDATE agents SET last_seen_at = ? WHERE agent_id = ? AND ${LAST_SEEN_STALE_SQL('?')}`).run(input.now, task.agentId, lastSeenStaleBefore(input.now));
@@ -527,9 +540,11 @@ export class SqliteStore implements Store {
   /** Writes the state a domain rule gave the task (`before` it: what it was); a task that ends gives its slot back. Returns `next`. */
   #saveTask(before: TaskRecord, next: TaskRecord): TaskRecord {
     this.#sql(UPDATE_TASK_STATE_SQL).run(...taskStateValues(next), next.taskId);
-    if (freesSlot(before, next)) {
-      this.#sql('UPDATE agents SET active_tasks = active_tasks - 1 WHERE agent_id = ? AND active_tasks > 0').run(next.agentId);
-      this.#fillSlots(next.agentId, next.updatedAt);
+    const left = leavesQueue(before, next) ? 1 : 0;
+    const frees = freesSlot(before, next) ? 1 : 0;
+    if (left + frees > 0) {
+      this.#sql('UPDATE agents SET queued_tasks = MAX(queued_tasks - ?, 0), active_tasks = MAX(active_tasks - ?, 0) WHERE agent_id = ?').run(left, frees, next.agentId);
+      if (frees) this.#fillSlots(next.agentId, next.updatedAt);
     }
     return next;
   }

@@ -194,6 +194,8 @@ export async function agentKitTarget(rng: Rng, options: { as?: 'admin' | 'agent'
       }
       case 'getAgent':
       case 'deregisterAgent':
+      case 'rotateSigningSecret':
+      case 'rotateAgentToken':
         return base(o, { agentId: someAgent() });
       case 'getTask':
       case 'cancelTask':

@@ -180,6 +180,7 @@ class CompatibilityApi(object):
             '413': "Problem",
             '415': "Problem",
             '422': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(

@@ -161,6 +161,7 @@ class ConsoleApi(object):
         _response_types_map = {
             '200': "Credential",
             '401': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(
@@ -304,6 +305,7 @@ class ConsoleApi(object):
             '400': "Problem",
             '401': "Problem",
             '403': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(

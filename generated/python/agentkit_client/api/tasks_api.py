@@ -195,6 +195,7 @@ class TasksApi(object):
             '404': "Problem",
             '409': "Problem",
             '415': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(
@@ -364,6 +365,7 @@ class TasksApi(object):
             '409': "Problem",
             '413': "Problem",
             '415': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(
@@ -505,6 +507,7 @@ class TasksApi(object):
             '401': "Problem",
             '403': "Problem",
             '404': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(
@@ -648,6 +651,7 @@ class TasksApi(object):
             '401': "Problem",
             '403': "Problem",
             '404': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(
@@ -814,6 +818,7 @@ class TasksApi(object):
             '400': "Problem",
             '401': "Problem",
             '403': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(
@@ -975,6 +980,7 @@ class TasksApi(object):
             '409': "Problem",
             '413': "Problem",
             '415': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(

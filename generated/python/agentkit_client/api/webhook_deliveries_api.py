@@ -175,6 +175,7 @@ class WebhookDeliveriesApi(object):
             '401': "Problem",
             '403': "Problem",
             '404': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(
@@ -349,6 +350,7 @@ class WebhookDeliveriesApi(object):
             '400': "Problem",
             '401': "Problem",
             '403': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(
@@ -499,6 +501,7 @@ class WebhookDeliveriesApi(object):
             '401': "Problem",
             '403': "Problem",
             '415': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(
@@ -643,6 +646,7 @@ class WebhookDeliveriesApi(object):
             '403': "Problem",
             '404': "Problem",
             '409': "Problem",
+            '429': "Problem",
         }
 
         return self.api_client.call_api(

@@ -27,7 +27,10 @@ from typing import Optional
 from agentkit_client_async.models.agent import Agent
 from agentkit_client_async.models.agent_list import AgentList
 from agentkit_client_async.models.agent_registration_request import AgentRegistrationRequest
+from agentkit_client_async.models.agent_token_rotation import AgentTokenRotation
 from agentkit_client_async.models.registered_agent import RegisteredAgent
+from agentkit_client_async.models.secret_rotation_request import SecretRotationRequest
+from agentkit_client_async.models.signing_secret_rotation import SigningSecretRotation
 from agentkit_client_async.pydantic_compat import conlist  # noqa: F401
 
 from agentkit_client_async.api_client import ApiClient
@@ -282,6 +285,7 @@ class AgentsApi(object):
             '401': "Problem",
             '403': "Problem",
             '404': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -426,6 +430,7 @@ class AgentsApi(object):
             '400': "Problem",
             '401': "Problem",
             '403': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -565,10 +570,303 @@ class AgentsApi(object):
             '413': "Problem",
             '415': "Problem",
             '422': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
             '/v1/agents', 'POST',
+            _path_params,
+            _query_params,
+            _header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            response_types_map=_response_types_map,
+            auth_settings=_auth_settings,
+            _return_http_data_only=_params.get('_return_http_data_only'),  # noqa: E501
+            _preload_content=_params.get('_preload_content', True),
+            _request_timeout=_params.get('_request_timeout'),
+            collection_formats=_collection_formats,
+            _request_auth=_params.get('_request_auth'))
+
+    @validate_call
+    async def rotate_agent_token(self, agent_id : Annotated[constr(strict=True, max_length=128, min_length=1), Field(..., description="The agent's id.")], secret_rotation_request : Optional[SecretRotationRequest] = None, **kwargs) -> AgentTokenRotation:  # noqa: E501
+        """Rotate an agent's credential  # noqa: E501
+
+        Issues the agent a new credential (`agentToken`) and returns it (only this once). The previous credential still authenticates for the grace period (`graceSeconds`, default `AGENTKIT_SECRET_ROTATION_GRACE_S`); 0 revokes it at once. The agent itself, with its credential, or `admin`.  # noqa: E501
+        A coroutine: the request runs on the event loop that awaits it.
+
+        >>> result = await api.rotate_agent_token(agent_id, secret_rotation_request)
+
+        :param agent_id: The agent's id. (required)
+        :type agent_id: str
+        :param secret_rotation_request:
+        :type secret_rotation_request: SecretRotationRequest
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :return: Returns the result object.
+        :rtype: AgentTokenRotation
+        """
+        kwargs['_return_http_data_only'] = True
+        if '_preload_content' in kwargs:
+            raise ValueError("Error! Please call the rotate_agent_token_with_http_info method with `_preload_content` instead and obtain raw data from ApiResponse.raw_data")
+        return await self.rotate_agent_token_with_http_info(agent_id, secret_rotation_request, **kwargs)  # noqa: E501
+
+    @validate_call
+    async def rotate_agent_token_with_http_info(self, agent_id : Annotated[constr(strict=True, max_length=128, min_length=1), Field(..., description="The agent's id.")], secret_rotation_request : Optional[SecretRotationRequest] = None, **kwargs) -> ApiResponse:  # noqa: E501
+        """Rotate an agent's credential  # noqa: E501
+
+        Issues the agent a new credential (`agentToken`) and returns it (only this once). The previous credential still authenticates for the grace period (`graceSeconds`, default `AGENTKIT_SECRET_ROTATION_GRACE_S`); 0 revokes it at once. The agent itself, with its credential, or `admin`.  # noqa: E501
+        A coroutine: the request runs on the event loop that awaits it.
+
+        >>> result = await api.rotate_agent_token_with_http_info(agent_id, secret_rotation_request)
+
+        :param agent_id: The agent's id. (required)
+        :type agent_id: str
+        :param secret_rotation_request:
+        :type secret_rotation_request: SecretRotationRequest
+        :param _preload_content: if False, the ApiResponse.data will
+                                 be set to none and raw_data will store the 
+                                 HTTP response body without reading/decoding.
+                                 Default is True.
+        :type _preload_content: bool, optional
+        :param _return_http_data_only: response data instead of ApiResponse
+                                       object with status code, headers, etc
+        :type _return_http_data_only: bool, optional
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the authentication
+                              in the spec for a single request.
+        :type _request_auth: dict, optional
+        :type _content_type: string, optional: force content-type for the request
+        :return: Returns the result object.
+        :rtype: tuple(AgentTokenRotation, status_code(int), headers(HTTPHeaderDict))
+        """
+
+        _params = locals()
+
+        _all_params = [
+            'agent_id',
+            'secret_rotation_request'
+        ]
+        _all_params.extend(
+            [
+                '_return_http_data_only',
+                '_preload_content',
+                '_request_timeout',
+                '_request_auth',
+                '_content_type',
+                '_headers'
+            ]
+        )
+
+        # validate the arguments
+        for _key, _val in _params['kwargs'].items():
+            if _key not in _all_params:
+                raise ApiTypeError(
+                    "Got an unexpected keyword argument '%s'"
+                    " to method rotate_agent_token" % _key
+                )
+            _params[_key] = _val
+        del _params['kwargs']
+
+        _collection_formats = {}
+
+        # process the path parameters
+        _path_params = {}
+        if _params['agent_id']:
+            _path_params['agentId'] = _params['agent_id']
+
+
+        # process the query parameters
+        _query_params = []
+        # process the header parameters
+        _header_params = dict(_params.get('_headers', {}))
+        # process the form parameters
+        _form_params = []
+        _files = {}
+        # process the body parameter
+        _body_params = None
+        if _params['secret_rotation_request'] is not None:
+            _body_params = _params['secret_rotation_request']
+
+        # set the HTTP header `Accept`
+        _header_params['Accept'] = self.api_client.select_header_accept(
+            ['application/json', 'application/problem+json'])  # noqa: E501
+
+        # set the HTTP header `Content-Type`
+        _content_types_list = _params.get('_content_type',
+            self.api_client.select_header_content_type(
+                ['application/json']))
+        if _content_types_list:
+                _header_params['Content-Type'] = _content_types_list
+
+        # authentication setting
+        _auth_settings = ['bearerAuth']  # noqa: E501
+
+        _response_types_map = {
+            '200': "AgentTokenRotation",
+            '400': "Problem",
+            '401': "Problem",
+            '403': "Problem",
+            '404': "Problem",
+            '415': "Problem",
+            '429': "Problem",
+        }
+
+        return await self.api_client.call_api(
+            '/v1/agents/{agentId}/agent-token/rotate', 'POST',
+            _path_params,
+            _query_params,
+            _header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            response_types_map=_response_types_map,
+            auth_settings=_auth_settings,
+            _return_http_data_only=_params.get('_return_http_data_only'),  # noqa: E501
+            _preload_content=_params.get('_preload_content', True),
+            _request_timeout=_params.get('_request_timeout'),
+            collection_formats=_collection_formats,
+            _request_auth=_params.get('_request_auth'))
+
+    @validate_call
+    async def rotate_signing_secret(self, agent_id : Annotated[constr(strict=True, max_length=128, min_length=1), Field(..., description="The agent's id.")], secret_rotation_request : Optional[SecretRotationRequest] = None, **kwargs) -> SigningSecretRotation:  # noqa: E501
+        """Rotate an agent's signing secret  # noqa: E501
+
+        Issues the agent a new signing secret and returns it (only this once). For the grace period (`graceSeconds`, default `AGENTKIT_SECRET_ROTATION_GRACE_S`) every delivery to the agent carries a signature with the new secret and one with the previous (space-separated in `webhook-signature` and in `X-AgentKit-Signature`), so the agent keeps verifying while it switches; the SDK does so itself (`agent.rotateSigningSecret()`). The agent itself, with its credential, or `admin`.  # noqa: E501
+        A coroutine: the request runs on the event loop that awaits it.
+
+        >>> result = await api.rotate_signing_secret(agent_id, secret_rotation_request)
+
+        :param agent_id: The agent's id. (required)
+        :type agent_id: str
+        :param secret_rotation_request:
+        :type secret_rotation_request: SecretRotationRequest
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :return: Returns the result object.
+        :rtype: SigningSecretRotation
+        """
+        kwargs['_return_http_data_only'] = True
+        if '_preload_content' in kwargs:
+            raise ValueError("Error! Please call the rotate_signing_secret_with_http_info method with `_preload_content` instead and obtain raw data from ApiResponse.raw_data")
+        return await self.rotate_signing_secret_with_http_info(agent_id, secret_rotation_request, **kwargs)  # noqa: E501
+
+    @validate_call
+    async def rotate_signing_secret_with_http_info(self, agent_id : Annotated[constr(strict=True, max_length=128, min_length=1), Field(..., description="The agent's id.")], secret_rotation_request : Optional[SecretRotationRequest] = None, **kwargs) -> ApiResponse:  # noqa: E501
+        """Rotate an agent's signing secret  # noqa: E501
+
+        Issues the agent a new signing secret and returns it (only this once). For the grace period (`graceSeconds`, default `AGENTKIT_SECRET_ROTATION_GRACE_S`) every delivery to the agent carries a signature with the new secret and one with the previous (space-separated in `webhook-signature` and in `X-AgentKit-Signature`), so the agent keeps verifying while it switches; the SDK does so itself (`agent.rotateSigningSecret()`). The agent itself, with its credential, or `admin`.  # noqa: E501
+        A coroutine: the request runs on the event loop that awaits it.
+
+        >>> result = await api.rotate_signing_secret_with_http_info(agent_id, secret_rotation_request)
+
+        :param agent_id: The agent's id. (required)
+        :type agent_id: str
+        :param secret_rotation_request:
+        :type secret_rotation_request: SecretRotationRequest
+        :param _preload_content: if False, the ApiResponse.data will
+                                 be set to none and raw_data will store the 
+                                 HTTP response body without reading/decoding.
+                                 Default is True.
+        :type _preload_content: bool, optional
+        :param _return_http_data_only: response data instead of ApiResponse
+                                       object with status code, headers, etc
+        :type _return_http_data_only: bool, optional
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the authentication
+                              in the spec for a single request.
+        :type _request_auth: dict, optional
+        :type _content_type: string, optional: force content-type for the request
+        :return: Returns the result object.
+        :rtype: tuple(SigningSecretRotation, status_code(int), headers(HTTPHeaderDict))
+        """
+
+        _params = locals()
+
+        _all_params = [
+            'agent_id',
+            'secret_rotation_request'
+        ]
+        _all_params.extend(
+            [
+                '_return_http_data_only',
+                '_preload_content',
+                '_request_timeout',
+                '_request_auth',
+                '_content_type',
+                '_headers'
+            ]
+        )
+
+        # validate the arguments
+        for _key, _val in _params['kwargs'].items():
+            if _key not in _all_params:
+                raise ApiTypeError(
+                    "Got an unexpected keyword argument '%s'"
+                    " to method rotate_signing_secret" % _key
+                )
+            _params[_key] = _val
+        del _params['kwargs']
+
+        _collection_formats = {}
+
+        # process the path parameters
+        _path_params = {}
+        if _params['agent_id']:
+            _path_params['agentId'] = _params['agent_id']
+
+
+        # process the query parameters
+        _query_params = []
+        # process the header parameters
+        _header_params = dict(_params.get('_headers', {}))
+        # process the form parameters
+        _form_params = []
+        _files = {}
+        # process the body parameter
+        _body_params = None
+        if _params['secret_rotation_request'] is not None:
+            _body_params = _params['secret_rotation_request']
+
+        # set the HTTP header `Accept`
+        _header_params['Accept'] = self.api_client.select_header_accept(
+            ['application/json', 'application/problem+json'])  # noqa: E501
+
+        # set the HTTP header `Content-Type`
+        _content_types_list = _params.get('_content_type',
+            self.api_client.select_header_content_type(
+                ['application/json']))
+        if _content_types_list:
+                _header_params['Content-Type'] = _content_types_list
+
+        # authentication setting
+        _auth_settings = ['bearerAuth']  # noqa: E501
+
+        _response_types_map = {
+            '200': "SigningSecretRotation",
+            '400': "Problem",
+            '401': "Problem",
+            '403': "Problem",
+            '404': "Problem",
+            '415': "Problem",
+            '429': "Problem",
+        }
+
+        return await self.api_client.call_api(
+            '/v1/agents/{agentId}/signing-secret/rotate', 'POST',
             _path_params,
             _query_params,
             _header_params,

@@ -148,6 +148,7 @@ class ConsoleApi(object):
         _response_types_map = {
             '200': "Credential",
             '401': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -277,6 +278,7 @@ class ConsoleApi(object):
             '400': "Problem",
             '401': "Problem",
             '403': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(

@@ -182,6 +182,7 @@ class TasksApi(object):
             '404': "Problem",
             '409': "Problem",
             '415': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -337,6 +338,7 @@ class TasksApi(object):
             '409': "Problem",
             '413': "Problem",
             '415': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -464,6 +466,7 @@ class TasksApi(object):
             '401': "Problem",
             '403': "Problem",
             '404': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -593,6 +596,7 @@ class TasksApi(object):
             '401': "Problem",
             '403': "Problem",
             '404': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -745,6 +749,7 @@ class TasksApi(object):
             '400': "Problem",
             '401': "Problem",
             '403': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -892,6 +897,7 @@ class TasksApi(object):
             '409': "Problem",
             '413': "Problem",
             '415': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(

@@ -162,6 +162,7 @@ class WebhookDeliveriesApi(object):
             '401': "Problem",
             '403': "Problem",
             '404': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -322,6 +323,7 @@ class WebhookDeliveriesApi(object):
             '400': "Problem",
             '401': "Problem",
             '403': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -458,6 +460,7 @@ class WebhookDeliveriesApi(object):
             '401': "Problem",
             '403': "Problem",
             '415': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
@@ -588,6 +591,7 @@ class WebhookDeliveriesApi(object):
             '403': "Problem",
             '404': "Problem",
             '409': "Problem",
+            '429': "Problem",
         }
 
         return await self.api_client.call_api(
