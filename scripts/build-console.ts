@@ -3,7 +3,8 @@
 // which names them. The roles that may call each operation come from the bundled spec, so the
 // console hides what a credential cannot do by the same scopes the server enforces.
 // `make build` runs it; so do the console tests when dist/console/ is missing or stale.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -35,8 +36,34 @@ export interface ConsoleBuild {
   stylesheet: string;
 }
 
+/** What the console is built from: its sources, the client, the spec and this script. */
+function inputsHash(): string {
+  const hash = createHash('sha256');
+  const walk = (path: string): void => {
+    if (!existsSync(path)) return;
+    if (statSync(path).isDirectory()) for (const entry of readdirSync(path).sort()) walk(join(path, entry));
+    else hash.update(path).update(readFileSync(path));
+  };
+  for (const p of ['src/console', 'src/client', 'generated/ts/agentkit.ts', 'generated/openapi/agentkit.json', 'scripts/build-console.ts']) walk(join(root, p));
+  return hash.digest('hex');
+}
+
+/**
+ * Builds the console into `outDir` (default dist/console/) unless what is there was built from the
+ * same inputs (tests call this; a build is written beside and renamed into place, so a server
+ * serving the old one never sees a half-written directory).
+ */
+export async function ensureConsoleBuilt(outDir: string = CONSOLE_DIR): Promise<void> {
+  const stamp = join(outDir, '.inputs');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === inputsHash()) return;
+  await buildConsole(outDir);
+}
+
 /** Builds the console into `outDir` (default dist/console/), replacing what was there. */
 export async function buildConsole(outDir: string = CONSOLE_DIR): Promise<ConsoleBuild> {
+  const inputs = inputsHash();
+  const final = outDir;
+  outDir = `${final}.building-${process.pid}`;
   const assets = join(outDir, 'assets');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(assets, { recursive: true });
@@ -62,7 +89,10 @@ export async function buildConsole(outDir: string = CONSOLE_DIR): Promise<Consol
     .replace('%SCRIPT%', `/console/assets/${script}`)
     .replace('%STYLESHEET%', `/console/assets/${stylesheet}`);
   writeFileSync(join(outDir, 'index.html'), html);
-  return { dir: outDir, script, stylesheet };
+  writeFileSync(join(outDir, '.inputs'), inputs);
+  rmSync(final, { recursive: true, force: true });
+  renameSync(outDir, final);
+  return { dir: final, script, stylesheet };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -60,7 +60,7 @@ function render(): void {
           navItem('tasks', 'Tasks', '#/tasks', can('listTasks')),
           navItem('deliveries', 'Deliveries', '#/deliveries', can('listWebhookDeliveries')),
         );
-  const allowed = ACTIONS.filter(([op]) => can(op)).map(([, what]) => what);
+  const allowed = session.role === 'agent' ? [] : ACTIONS.filter(([op]) => can(op)).map(([, what]) => what);
   const header = h(
     'header',
     { class: 'top' },
@@ -73,7 +73,13 @@ function render(): void {
       h('button', { type: 'button', class: 'link', onclick: () => signOut() }, 'Sign out'),
     ),
   );
-  const caps = h('p', { class: 'caps muted' }, allowed.length ? `This ${session.role} key may ${allowed.join(', ')}.` : `This ${session.role} key may only read.`);
+  const caps = h(
+    'p',
+    { class: 'caps muted' },
+    session.role === 'agent'
+      ? `This agent’s credential acts for ${session.agentId ?? ''} only: here it may only read its own agent.`
+      : allowed.length ? `This ${session.role} key may ${allowed.join(', ')}.` : `This ${session.role} key may only read.`,
+  );
   fill(root, header, h('div', { class: 'wrap' }, caps, problem, main));
 
   /** The problem shown came from a refresh (the next good one clears it), not from an action. */

@@ -172,6 +172,7 @@ AgentKit is running (Ctrl-C stops everything):
     dispatcher key   ${s.dispatcherKey}   (what Ops-Core holds: dispatch, cancel, read, redeliver)
     registration key ${s.registrationKey}   (the example agent registers with it, then uses its own agentToken)
   API reference      ${agentKitUrl}/docs
+  Operator console   ${agentKitUrl}/console   (sign in with the admin or dispatcher key)
   Metrics            ${agentKitUrl}/metrics
   Reference Ops-Core ${opsCoreUrl}/_reference   (what Ops-Core received; a stand-in, not Ops-Core)
   Example agent      ${AGENT_ID} on http://127.0.0.1:${ports.agent}

@@ -41,7 +41,12 @@ function chart(minutes: Statistics['endedPerMinute']): HTMLElement {
     'section',
     { class: 'card wide', 'aria-label': 'Tasks ended per minute' },
     h('h2', {}, 'Tasks ended per minute, last hour'),
-    h('figure', {}, svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': summary }, svg('line', { x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5, class: 'axis' }), ...bars)),
+    h(
+      'figure',
+      {},
+      svg('svg', { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', class: 'chart', role: 'img', 'aria-label': summary }, svg('line', { x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5, class: 'axis' }), ...bars),
+      h('figcaption', { class: 'axis-labels' }, h('span', {}, '60 min ago'), h('span', {}, `peak ${max === 1 && finished + failed === 0 ? 0 : max}/min`), h('span', {}, 'now')),
+    ),
     h('p', { class: 'legend' }, h('span', { class: 'key k-finished' }, 'finished'), ' ', h('span', { class: 'key k-failed' }, 'failed'), ' ', h('span', { class: 'muted', 'data-testid': 'chart-summary' }, summary)),
   );
 }
