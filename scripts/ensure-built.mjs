@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outputs = ['dist/src/main.js', 'src/client/dist/index.js', 'src/sdk/dist/index.js'].map((p) => join(root, p));
+const outputs = ['dist/src/main.js', 'src/client/dist/index.js', 'src/sdk/dist/index.js', 'dist/console/index.html'].map((p) => join(root, p));
 const inputs = ['src', 'generated/ts', 'generated/openapi', 'examples', 'package.json', 'tsconfig.json', 'tsconfig.build.json'].map((p) => join(root, p));
 
 /** The newest modification time under `path` (skipping built output), ms. */

@@ -151,7 +151,7 @@ export interface paths {
         };
         /**
          * List tasks
-         * @description Newest first, a page at a time; follow `nextCursor`.
+         * @description Newest first, a page at a time; follow `nextCursor` (with the same filters).
          */
         get: operations["listTasks"];
         put?: never;
@@ -1200,6 +1200,10 @@ export interface components {
         AgentIdFilter: components["schemas"]["AgentId"];
         /** @description Only tasks in this status. */
         TaskStatusFilter: components["schemas"]["TaskStatus"];
+        /** @description Only tasks dispatched at or after this time. */
+        CreatedAfterFilter: string;
+        /** @description Only tasks dispatched before this time. */
+        CreatedBeforeFilter: string;
         /** @description The task's id. */
         TaskIdPath: string;
         /** @description Only deliveries in this status. */
@@ -1506,6 +1510,10 @@ export interface operations {
                 agentId?: components["parameters"]["AgentIdFilter"];
                 /** @description Only tasks in this status. */
                 status?: components["parameters"]["TaskStatusFilter"];
+                /** @description Only tasks dispatched at or after this time. */
+                createdAfter?: components["parameters"]["CreatedAfterFilter"];
+                /** @description Only tasks dispatched before this time. */
+                createdBefore?: components["parameters"]["CreatedBeforeFilter"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page. */

@@ -31,21 +31,21 @@ export function pageOf<R extends { seq: number }, T>(rows: R[], limit: number, m
   return { items: items.map(map), nextCursor: more && last ? encodeCursor(last.seq) : null };
 }
 
-/** Newest first, after the cursor, with the filters that are set. */
-function newestFirst(table: string, page: PageRequest, filters: Array<[string, unknown]>, ph: Placeholder): Query {
+/** Newest first, after the cursor, with the filters that are set (`column = value`, or the comparison given). */
+function newestFirst(table: string, page: PageRequest, filters: Array<[string, unknown] | [string, unknown, '>=' | '<']>, ph: Placeholder): Query {
   const args: unknown[] = [cursorSeq(page.cursor) ?? Number.MAX_SAFE_INTEGER];
   const where = [`seq < ${ph(1)}`];
-  for (const [column, value] of filters) {
+  for (const [column, value, op = '='] of filters) {
     if (value === undefined) continue;
     args.push(value);
-    where.push(`${column} = ${ph(args.length)}`);
+    where.push(`${column} ${op} ${ph(args.length)}`);
   }
   args.push(page.limit + 1);
   return { sql: `SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ${ph(args.length)}`, args };
 }
 
 export function taskListQuery(page: PageRequest, filter: TaskFilter, ph: Placeholder): Query {
-  return newestFirst('tasks', page, [['agent_id', filter.agentId], ['status', filter.status]], ph);
+  return newestFirst('tasks', page, [['agent_id', filter.agentId], ['status', filter.status], ['created_at', filter.createdAfter, '>='], ['created_at', filter.createdBefore, '<']], ph);
 }
 
 export function deliveryListQuery(page: PageRequest, filter: DeliveryFilter, ph: Placeholder): Query {

@@ -119,6 +119,10 @@ export type TaskReportResult =
 export interface TaskFilter {
   agentId?: string | undefined;
   status?: TaskStatus | undefined;
+  /** Dispatched at or after this time (ISO, as toISOString writes it). */
+  createdAfter?: string | undefined;
+  /** Dispatched before this time (ISO). */
+  createdBefore?: string | undefined;
 }
 
 export interface DeliveryFilter {

@@ -58,6 +58,21 @@ describe('GET /v1/tasks/{taskId}/deliveries', () => {
   });
 });
 
+describe('GET /v1/tasks?createdAfter=&createdBefore=', () => {
+  it('when tasks are filtered by dispatch time, then only those in the range; a time that is not a date-time is 400', async () => {
+    await call(KEYS.admin, 'POST', '/v1/agents', registration({ agentId: 'time-1' }));
+    const before = new Date().toISOString();
+    const task = await call(KEYS.dispatcher, 'POST', '/v1/agents/time-1/run', { task_name: 'echo', parameters: {} });
+    const since = await call(KEYS.dispatcher, 'GET', `/v1/tasks?agentId=time-1&createdAfter=${encodeURIComponent(before)}`);
+    expect((since.json!.items as Array<{ taskId: string }>).map((t) => t.taskId)).toEqual([task.json!.taskId]);
+    const earlier = await call(KEYS.dispatcher, 'GET', `/v1/tasks?agentId=time-1&createdBefore=${encodeURIComponent(before)}`);
+    expect(earlier.json!.items).toEqual([]);
+    const bad = await call(KEYS.dispatcher, 'GET', '/v1/tasks?createdAfter=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.type).toContain('application/problem+json');
+  });
+});
+
 describe('POST /v1/webhook-deliveries/recover', () => {
   it('when until is not after since, then 400 problem+json; when since is still to come, then nothing is requeued', async () => {
     const bad = await call(KEYS.dispatcher, 'POST', '/v1/webhook-deliveries/recover', { since: '2026-01-02T00:00:00Z', until: '2026-01-01T00:00:00Z' });

@@ -148,4 +148,20 @@ describe.each(harnesses)('%s store, console methods', (_name, open) => {
     expect(list[0]!.attemptLog[0]).toMatchObject({ statusCode: 202, latencyMs: 3 });
     expect(await store.taskDeliveries('nope')).toEqual([]);
   });
+
+  it('when tasks are listed by dispatch time, then only those created in [after, before) come, newest first, paged', async () => {
+    await register('w', T0, null);
+    for (let i = 0; i < 5; i++) {
+      const t = newTask({ taskId: `w-${i}`, agentId: 'w', taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: null, timeoutSeconds: null, opscoreMessage: null }, iso(T0 + i * 1000));
+      const d: NewDelivery = { ...newDeliveryIds(), kind: 'task.delivery', eventType: 'TASK', agentId: 'w', taskId: t.taskId, targetUrl: 'http://127.0.0.1:9/w', payload: '{}', orderKey: null, nextAttemptAt: T0 + 60_000_000, expiresAt: null, createdAt: iso(T0) };
+      await store.createTask({ task: t, delivery: () => d, idempotencyKey: null, requestHash: '' });
+    }
+    const filter = { createdAfter: iso(T0 + 1000), createdBefore: iso(T0 + 4000) };
+    const first = await store.listTasks({ limit: 2 }, filter);
+    expect(first.items.map((t) => t.taskId)).toEqual(['w-3', 'w-2']);
+    const second = await store.listTasks({ limit: 2, cursor: first.nextCursor! }, filter);
+    expect(second.items.map((t) => t.taskId)).toEqual(['w-1']);
+    expect(second.nextCursor).toBeNull();
+    expect((await store.listTasks({ limit: 10 }, { createdAfter: iso(T0 + 4000), agentId: 'w' })).items.map((t) => t.taskId)).toEqual(['w-4']);
+  });
 });

@@ -45,8 +45,7 @@ export const tasksPage: Page = (main, params, ctx) => {
   const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   const prev = h('button', { type: 'button', disabled: true }, '← Newer');
   const next = h('button', { type: 'button', disabled: true }, 'Older →');
-  const note = h('p', { class: 'muted' }, after || before ? 'The time filter is applied to each page the API returns (it filters by status and agent itself).' : '');
-  fill(main, h('h1', {}, 'Tasks'), form, note, list, h('div', { class: 'pager' }, prev, next));
+  fill(main, h('h1', {}, 'Tasks'), form, list, h('div', { class: 'pager' }, prev, next));
 
   /** Cursors of the pages shown before this one (paging back). */
   const cursors: Array<string | undefined> = [];
@@ -57,12 +56,21 @@ export const tasksPage: Page = (main, params, ctx) => {
   const beforeIso = localToIso(before);
   const load = async () => {
     const page = await must(
-      api.GET('/v1/tasks', { params: { query: { limit: 25, ...(cursor ? { cursor } : {}), ...(status ? { status: status as TaskStatus } : {}), ...(agent ? { agentId: agent } : {}) } } }),
+      api.GET('/v1/tasks', {
+        params: {
+          query: {
+            limit: 25,
+            ...(cursor ? { cursor } : {}),
+            ...(status ? { status: status as TaskStatus } : {}),
+            ...(agent ? { agentId: agent } : {}),
+            ...(afterIso ? { createdAfter: afterIso } : {}),
+            ...(beforeIso ? { createdBefore: beforeIso } : {}),
+          },
+        },
+      }),
     );
-    const items = page.items.filter((t) => (!afterIso || t.createdAt >= afterIso) && (!beforeIso || t.createdAt < beforeIso));
-    // Newest first: once a page reaches past `after`, older pages hold nothing to show.
-    const last = page.items[page.items.length - 1];
-    nextCursor = afterIso && last && last.createdAt < afterIso ? null : page.nextCursor;
+    const items = page.items;
+    nextCursor = page.nextCursor;
     const key = JSON.stringify([items, nextCursor]);
     if (!ctx.current() || key === shown) return;
     shown = key;

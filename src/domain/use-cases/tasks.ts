@@ -81,8 +81,10 @@ export class TaskUseCases {
     return task;
   }
 
-  list(limit: number, cursor: string | undefined, agentId: string | undefined, status: TaskStatus | undefined): Promise<Page<TaskRecord>> {
-    return this.deps.store.listTasks({ limit, cursor }, { agentId, status });
+  /** `created`: dispatched in [after, before), date-time strings (either may be left out). */
+  list(limit: number, cursor: string | undefined, agentId: string | undefined, status: TaskStatus | undefined, created: { after?: string | undefined; before?: string | undefined } = {}): Promise<Page<TaskRecord>> {
+    const iso = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+    return this.deps.store.listTasks({ limit, cursor }, { agentId, status, createdAfter: iso(created.after), createdBefore: iso(created.before) });
   }
 
   /** Applies the agent's report (`hasResult`: it carried a `result`, possibly null). */

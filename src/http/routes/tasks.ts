@@ -12,7 +12,7 @@ export function taskRoutes(tasks: TaskUseCases): Router {
 
   r.get('/v1/tasks', async (req, res) => {
     const q = req.query as ListTasksQuery;
-    res.json(presentPage(await tasks.list(q.limit ?? 50, q.cursor, q.agentId, q.status), presentTask));
+    res.json(presentPage(await tasks.list(q.limit ?? 50, q.cursor, q.agentId, q.status, { after: q.createdAfter, before: q.createdBefore }), presentTask));
   });
 
   r.get('/v1/tasks/:taskId', async (req, res) => {

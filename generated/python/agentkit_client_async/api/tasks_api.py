@@ -20,6 +20,8 @@ import warnings
 from pydantic import validate_call, ValidationError
 from typing_extensions import Annotated
 
+from datetime import datetime
+
 from pydantic import Field, StrictStr, conint, constr, validator
 
 from typing import Optional
@@ -616,18 +618,22 @@ class TasksApi(object):
             _request_auth=_params.get('_request_auth'))
 
     @validate_call
-    async def list_tasks(self, agent_id : Annotated[Optional[constr(strict=True, max_length=128, min_length=1)], Field(description="Only items of this agent.")] = None, status : Annotated[Optional[TaskStatus], Field(description="Only tasks in this status.")] = None, limit : Annotated[Optional[conint(strict=True, le=100, ge=1)], Field(description="Page size.")] = None, cursor : Annotated[Optional[constr(strict=True, max_length=200, min_length=1)], Field(description="The `nextCursor` of the previous page.")] = None, **kwargs) -> TaskList:  # noqa: E501
+    async def list_tasks(self, agent_id : Annotated[Optional[constr(strict=True, max_length=128, min_length=1)], Field(description="Only items of this agent.")] = None, status : Annotated[Optional[TaskStatus], Field(description="Only tasks in this status.")] = None, created_after : Annotated[Optional[datetime], Field(description="Only tasks dispatched at or after this time.")] = None, created_before : Annotated[Optional[datetime], Field(description="Only tasks dispatched before this time.")] = None, limit : Annotated[Optional[conint(strict=True, le=100, ge=1)], Field(description="Page size.")] = None, cursor : Annotated[Optional[constr(strict=True, max_length=200, min_length=1)], Field(description="The `nextCursor` of the previous page.")] = None, **kwargs) -> TaskList:  # noqa: E501
         """List tasks  # noqa: E501
 
-        Newest first, a page at a time; follow `nextCursor`.  # noqa: E501
+        Newest first, a page at a time; follow `nextCursor` (with the same filters).  # noqa: E501
         A coroutine: the request runs on the event loop that awaits it.
 
-        >>> result = await api.list_tasks(agent_id, status, limit, cursor)
+        >>> result = await api.list_tasks(agent_id, status, created_after, created_before, limit, cursor)
 
         :param agent_id: Only items of this agent.
         :type agent_id: str
         :param status: Only tasks in this status.
         :type status: TaskStatus
+        :param created_after: Only tasks dispatched at or after this time.
+        :type created_after: datetime
+        :param created_before: Only tasks dispatched before this time.
+        :type created_before: datetime
         :param limit: Page size.
         :type limit: int
         :param cursor: The `nextCursor` of the previous page.
@@ -642,21 +648,25 @@ class TasksApi(object):
         kwargs['_return_http_data_only'] = True
         if '_preload_content' in kwargs:
             raise ValueError("Error! Please call the list_tasks_with_http_info method with `_preload_content` instead and obtain raw data from ApiResponse.raw_data")
-        return await self.list_tasks_with_http_info(agent_id, status, limit, cursor, **kwargs)  # noqa: E501
+        return await self.list_tasks_with_http_info(agent_id, status, created_after, created_before, limit, cursor, **kwargs)  # noqa: E501
 
     @validate_call
-    async def list_tasks_with_http_info(self, agent_id : Annotated[Optional[constr(strict=True, max_length=128, min_length=1)], Field(description="Only items of this agent.")] = None, status : Annotated[Optional[TaskStatus], Field(description="Only tasks in this status.")] = None, limit : Annotated[Optional[conint(strict=True, le=100, ge=1)], Field(description="Page size.")] = None, cursor : Annotated[Optional[constr(strict=True, max_length=200, min_length=1)], Field(description="The `nextCursor` of the previous page.")] = None, **kwargs) -> ApiResponse:  # noqa: E501
+    async def list_tasks_with_http_info(self, agent_id : Annotated[Optional[constr(strict=True, max_length=128, min_length=1)], Field(description="Only items of this agent.")] = None, status : Annotated[Optional[TaskStatus], Field(description="Only tasks in this status.")] = None, created_after : Annotated[Optional[datetime], Field(description="Only tasks dispatched at or after this time.")] = None, created_before : Annotated[Optional[datetime], Field(description="Only tasks dispatched before this time.")] = None, limit : Annotated[Optional[conint(strict=True, le=100, ge=1)], Field(description="Page size.")] = None, cursor : Annotated[Optional[constr(strict=True, max_length=200, min_length=1)], Field(description="The `nextCursor` of the previous page.")] = None, **kwargs) -> ApiResponse:  # noqa: E501
         """List tasks  # noqa: E501
 
-        Newest first, a page at a time; follow `nextCursor`.  # noqa: E501
+        Newest first, a page at a time; follow `nextCursor` (with the same filters).  # noqa: E501
         A coroutine: the request runs on the event loop that awaits it.
 
-        >>> result = await api.list_tasks_with_http_info(agent_id, status, limit, cursor)
+        >>> result = await api.list_tasks_with_http_info(agent_id, status, created_after, created_before, limit, cursor)
 
         :param agent_id: Only items of this agent.
         :type agent_id: str
         :param status: Only tasks in this status.
         :type status: TaskStatus
+        :param created_after: Only tasks dispatched at or after this time.
+        :type created_after: datetime
+        :param created_before: Only tasks dispatched before this time.
+        :type created_before: datetime
         :param limit: Page size.
         :type limit: int
         :param cursor: The `nextCursor` of the previous page.
@@ -687,6 +697,8 @@ class TasksApi(object):
         _all_params = [
             'agent_id',
             'status',
+            'created_after',
+            'created_before',
             'limit',
             'cursor'
         ]
@@ -723,6 +735,18 @@ class TasksApi(object):
 
         if _params.get('status') is not None:  # noqa: E501
             _query_params.append(('status', _params['status'].value))
+
+        if _params.get('created_after') is not None:  # noqa: E501
+            if isinstance(_params['created_after'], datetime):
+                _query_params.append(('createdAfter', _params['created_after'].strftime(self.api_client.configuration.datetime_format)))
+            else:
+                _query_params.append(('createdAfter', _params['created_after']))
+
+        if _params.get('created_before') is not None:  # noqa: E501
+            if isinstance(_params['created_before'], datetime):
+                _query_params.append(('createdBefore', _params['created_before'].strftime(self.api_client.configuration.datetime_format)))
+            else:
+                _query_params.append(('createdBefore', _params['created_before']))
 
         if _params.get('limit') is not None:  # noqa: E501
             _query_params.append(('limit', _params['limit']))
