@@ -60,7 +60,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     store,
     logger: logger.child({ component: 'delivery' }),
     metrics,
-    requests: new RequestBuilder({ store, webhookSecrets: config.webhookSecrets, opsCoreApiKey: config.opsCoreApiKey, clock }),
+    requests: new RequestBuilder({ store, webhookSecrets: config.webhookSecrets, webhookPreviousSecretUntil: config.webhookPreviousSecretUntil, opsCoreApiKey: config.opsCoreApiKey, clock }),
     endReport: reportFailure,
     webhookRetrySchedule: config.webhookRetrySchedule,
     taskRetrySchedule: config.taskRetrySchedule,

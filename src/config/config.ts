@@ -27,6 +27,11 @@ export interface Config {
    * Ops-Core rotates: every webhook then carries a signature with each. Empty: none set.
    */
   webhookSecrets: string[];
+  /**
+   * `OPSCORE_WEBHOOK_PREVIOUS_SECRET_UNTIL`: with `new,old`, when the old one stops signing (an ISO
+   * time, epoch ms here); null: while it is listed.
+   */
+  webhookPreviousSecretUntil: number | null;
   /** `OPSCORE_API_URL`: Ops-Core base URL for `error` reports of undeliverable tasks. */
   opsCoreApiUrl: string | null;
   /** `OPSCORE_API_KEY`: Bearer token for those reports. */
@@ -197,6 +202,15 @@ export function loadConfig(env: Env = process.env): Config {
   if (webhookUrl && webhookSecrets.length === 0) {
     throw new ConfigError('OPSCORE_WEBHOOK_URL is set but OPSCORE_WEBHOOK_SECRET is not: AgentKit refuses to send unsigned webhooks. Set the secret shared with Ops-Core');
   }
+  if (webhookSecrets.length > 2) throw new ConfigError('OPSCORE_WEBHOOK_SECRET lists at most two secrets: new,old while Ops-Core rotates');
+  const untilText = text(env, 'OPSCORE_WEBHOOK_PREVIOUS_SECRET_UNTIL');
+  const webhookPreviousSecretUntil = untilText === null ? null : Date.parse(untilText);
+  if (untilText !== null && (!/^\d{4}-\d\d-\d\dT/.test(untilText) || Number.isNaN(webhookPreviousSecretUntil))) {
+    throw new ConfigError(`OPSCORE_WEBHOOK_PREVIOUS_SECRET_UNTIL must be an ISO 8601 time (e.g. 2026-12-02T12:00:00Z), got "${untilText}"`);
+  }
+  if (untilText !== null && webhookSecrets.length !== 2) {
+    throw new ConfigError('OPSCORE_WEBHOOK_PREVIOUS_SECRET_UNTIL needs OPSCORE_WEBHOOK_SECRET to list two secrets, new,old');
+  }
   const opsCoreApiUrl = httpUrl(env, 'OPSCORE_API_URL');
   const opsCoreApiKey = text(env, 'OPSCORE_API_KEY');
   if (opsCoreApiUrl && !opsCoreApiKey) {
@@ -217,6 +231,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys,
     webhookUrl,
     webhookSecrets,
+    webhookPreviousSecretUntil,
     opsCoreApiUrl,
     opsCoreApiKey,
     webhookRetrySchedule: schedule(env, 'AGENTKIT_WEBHOOK_RETRY_SCHEDULE', DEFAULT_WEBHOOK_RETRY_SCHEDULE),

@@ -21,11 +21,16 @@ export interface RequestBuilderOptions {
   store: Store;
   /** Sign lifecycle webhooks, the new first during a rotation; empty when they are disabled. */
   webhookSecrets: readonly string[];
+  /** Epoch ms until which the second of `webhookSecrets` signs too; null: as long as it is listed. */
+  webhookPreviousSecretUntil?: number | null;
   /** Bearer token of AgentKit's own state reports to Ops-Core; null when they are disabled. */
   opsCoreApiKey: string | null;
   /** Which of an agent's secrets are in force, and the signatures' time. */
   clock: Clock;
 }
+
+/** The signers' cache key of the lifecycle webhooks' secrets (agent ids are never empty). */
+const OPSCORE = '';
 
 /** The most agents whose signer is kept (each holds its decoded key). */
 const MAX_SIGNERS = 10_000;
@@ -38,20 +43,23 @@ const MAX_SIGNERS = 10_000;
  */
 export class RequestBuilder {
   readonly #o: RequestBuilderOptions;
-  readonly #webhookSigner: WebhookSigner | null;
+  readonly #webhookSecrets: Rotated<string> | null;
   readonly #agentSigners = new Map<string, { secrets: string; signer: WebhookSigner }>();
 
   constructor(options: RequestBuilderOptions) {
     this.#o = options;
-    this.#webhookSigner = options.webhookSecrets.length > 0 ? new WebhookSigner(options.webhookSecrets) : null;
+    const [current, previous] = options.webhookSecrets;
+    this.#webhookSecrets = current === undefined ? null : { current, previous: previous ?? null, previousUntil: previous === undefined ? null : (options.webhookPreviousSecretUntil ?? Infinity) };
   }
 
   /** The request of attempt number `attempt` of `d`. */
   async build(d: DeliveryRecord, attempt: number): Promise<OutgoingRequest | Unsendable> {
     switch (d.kind) {
-      case 'agent.lifecycle':
-        if (!this.#webhookSigner) return { unsendable: 'Lifecycle webhooks are disabled (OPSCORE_WEBHOOK_URL unset)' };
-        return { url: d.targetUrl, headers: { ...this.#webhookSigner.sign(d.webhookId, d.payload, this.#o.clock.now()) }, body: d.payload };
+      case 'agent.lifecycle': {
+        if (!this.#webhookSecrets) return { unsendable: 'Lifecycle webhooks are disabled (OPSCORE_WEBHOOK_URL unset)' };
+        const now = this.#o.clock.now();
+        return { url: d.targetUrl, headers: { ...this.#signer(OPSCORE, this.#webhookSecrets, now).sign(d.webhookId, d.payload, now) }, body: d.payload };
+      }
       case 'opscore.state':
         if (!this.#o.opsCoreApiKey) return { unsendable: 'OPSCORE_API_KEY is not set' };
         return { url: d.targetUrl, headers: { authorization: `Bearer ${this.#o.opsCoreApiKey}`, 'webhook-id': d.webhookId }, body: d.payload };
@@ -60,19 +68,19 @@ export class RequestBuilder {
         if (contact === null) return { unsendable: `Agent ${d.agentId} is no longer registered` };
         const body = withAttempt(d.payload, attempt);
         const now = this.#o.clock.now();
-        return { url: contact.contactEndpoint, headers: { ...this.#agentSigner(d.agentId, contact.secrets, now).sign(d.webhookId, body, now) }, body };
+        return { url: contact.contactEndpoint, headers: { ...this.#signer(d.agentId, contact.secrets, now).sign(d.webhookId, body, now) }, body };
       }
       case 'task.cancel': {
         const contact = await this.#o.store.getAgentContact(d.agentId);
         if (contact === null || d.taskId === null) return { unsendable: `Agent ${d.agentId} is no longer registered` };
         const now = this.#o.clock.now();
-        return { url: cancelUrl(contact.contactEndpoint, d.taskId), headers: { ...this.#agentSigner(d.agentId, contact.secrets, now).sign(d.webhookId, d.payload, now) }, body: d.payload };
+        return { url: cancelUrl(contact.contactEndpoint, d.taskId), headers: { ...this.#signer(d.agentId, contact.secrets, now).sign(d.webhookId, d.payload, now) }, body: d.payload };
       }
     }
   }
 
-  /** The signer of the agent's secrets in force at `now` (both during a rotation's grace period). */
-  #agentSigner(agentId: string, rotated: Rotated<string>, now: Date): WebhookSigner {
+  /** The signer of an agent's (or Ops-Core's) secrets in force at `now`: both during a rotation's grace period. */
+  #signer(agentId: string, rotated: Rotated<string>, now: Date): WebhookSigner {
     const secrets = inForce(rotated, now.getTime());
     const key = secrets.join(' ');
     let cached = this.#agentSigners.get(agentId);

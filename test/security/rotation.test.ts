@@ -165,6 +165,31 @@ describe('rotating OPSCORE_WEBHOOK_SECRET', () => {
     }
   }
 
+  it('when it lists new,old with OPSCORE_WEBHOOK_PREVIOUS_SECRET_UNTIL, then both verify until that time and only the new one after it', async () => {
+    const opsCore = await new Receiver().start();
+    try {
+      const clock = new TestClock(Date.now() - (GRACE_S + 5) * 1000);
+      const until = new Date(clock.now().getTime() + GRACE_S * 1000).toISOString();
+      const ak = await startService(
+        { OPSCORE_WEBHOOK_URL: `${opsCore.url}/v1/opscore/internal/agent/notify`, OPSCORE_WEBHOOK_SECRET: `${NEW},${OLD}`, OPSCORE_WEBHOOK_PREVIOUS_SECRET_UNTIL: until },
+        { clock },
+      );
+      services.push(ak);
+      const notified = async (agentId: string) => {
+        await call(ak, API_KEY, 'POST', '/v1/agents', registration({ agentId, contactEndpoint: `${agentSide.url}/${agentId}` }));
+        await opsCore.waitFor(() => opsCore.requests.some((r) => r.rawBody.includes(agentId)), 10_000, `the REGISTER of ${agentId}`);
+        return opsCore.requests.find((r) => r.rawBody.includes(agentId))!;
+      };
+      const during = await notified('timed-1');
+      expect([verifies(OLD, during, 'standard'), verifies(NEW, during, 'standard'), verifies(OLD, during, 'x-agentkit')]).toEqual([true, true, true]);
+      clock.advance(GRACE_S * 1000 + 1000);
+      const after = await notified('timed-2');
+      expect([verifies(OLD, after, 'standard'), verifies(NEW, after, 'standard'), verifies(OLD, after, 'x-agentkit')]).toEqual([false, true, false]);
+    } finally {
+      await opsCore.stop();
+    }
+  });
+
   it('when it lists new,old, then a receiver with either verifies every lifecycle webhook; once the old one is removed, only the new one does', async () => {
     const during = await registerNotification(`${NEW},${OLD}`);
     for (const scheme of ['standard', 'x-agentkit'] as const) {

@@ -33,6 +33,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 
+  it('when secrets rotate or limits are set, then the values are read, and malformed ones are refused naming the variable', () => {
+    const c = loadConfig({ AGENTKIT_API_KEYS: 'a', OPSCORE_WEBHOOK_SECRET: ' new , old ', OPSCORE_WEBHOOK_PREVIOUS_SECRET_UNTIL: '2030-01-01T00:00:00Z', AGENTKIT_MAX_QUEUED_TASKS: '0', AGENTKIT_RATE_LIMIT: '50' });
+    expect(c).toMatchObject({ webhookSecrets: ['new', 'old'], webhookPreviousSecretUntil: Date.parse('2030-01-01T00:00:00Z'), maxQueuedTasks: null, rateLimit: 50, rateLimitWindowS: 60, secretRotationGraceS: 86_400 });
+    expect(loadConfig({ AGENTKIT_API_KEYS: 'a' })).toMatchObject({ webhookSecrets: [], webhookPreviousSecretUntil: null, maxQueuedTasks: 100_000, rateLimit: 600_000 });
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', OPSCORE_WEBHOOK_SECRET: 'a,b,c' })).toThrow(/at most two/);
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', OPSCORE_WEBHOOK_SECRET: 'a', OPSCORE_WEBHOOK_PREVIOUS_SECRET_UNTIL: '2030-01-01T00:00:00Z' })).toThrow(/two secrets/);
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', OPSCORE_WEBHOOK_SECRET: 'a,b', OPSCORE_WEBHOOK_PREVIOUS_SECRET_UNTIL: 'tomorrow' })).toThrow(/OPSCORE_WEBHOOK_PREVIOUS_SECRET_UNTIL/);
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', AGENTKIT_SECRET_ROTATION_GRACE_S: '999999999' })).toThrow(/AGENTKIT_SECRET_ROTATION_GRACE_S/);
+    expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', AGENTKIT_RATE_LIMIT: '-1' })).toThrow(/AGENTKIT_RATE_LIMIT/);
+  });
+
   it('when AGENTKIT_AGENT_HOSTS has a malformed entry, then a ConfigError names the variable and the entry', () => {
     for (const bad of ['10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', 'not a host', 'a..b', '*.', 'host/8']) {
       expect(() => loadConfig({ AGENTKIT_API_KEYS: 'a', AGENTKIT_AGENT_HOSTS: `agents.internal,${bad}` }), bad).toThrow(/AGENTKIT_AGENT_HOSTS has ".*"/);

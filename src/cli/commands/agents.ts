@@ -9,6 +9,31 @@ type Agent = AgentKitComponents['schemas']['Agent'];
 /** A rotation's grace period, as the API accepts it (0 to a week). */
 const parseSeconds = integerIn(0, 604_800);
 
+type Schemas = AgentKitComponents['schemas'];
+type Api = ReturnType<typeof apiFor>;
+type Body = Schemas['SecretRotationRequest'];
+const until = (at: string | null) => (at === null ? 'no longer' : time(at));
+
+/** `agents rotate-secret` and `agents rotate-token`: the same command for each of an agent's secrets. */
+const ROTATIONS = [
+  {
+    command: 'rotate-secret',
+    description: 'Issue an agent a new signing secret; deliveries carry a signature with the old one too for the grace period',
+    grace: 'how long the old secret still signs (default: AGENTKIT_SECRET_ROTATION_GRACE_S; 0: stop it now)',
+    help: 'Prints the new secret once: give it to the agent (its signingSecret) within the grace period.',
+    call: (api: Api, agentId: string, body: Body) => call(api, api.client.POST('/v1/agents/{agentId}/signing-secret/rotate', { params: { path: { agentId } }, body })),
+    rows: (r: Schemas['SigningSecretRotation']): Array<[string, string]> => [['Agent ID', r.agentId], ['Signing secret', r.signingSecret], ['Old secret signs until', until(r.previousSecretValidUntil)]],
+  },
+  {
+    command: 'rotate-token',
+    description: 'Issue an agent a new credential (agentToken); the old one still works for the grace period',
+    grace: 'how long the old credential still works (default: AGENTKIT_SECRET_ROTATION_GRACE_S; 0: revoke it now)',
+    help: 'Prints the new credential once: give it to the agent (AGENTKIT_AGENT_TOKEN or its credential file).',
+    call: (api: Api, agentId: string, body: Body) => call(api, api.client.POST('/v1/agents/{agentId}/agent-token/rotate', { params: { path: { agentId } }, body })),
+    rows: (r: Schemas['AgentTokenRotation']): Array<[string, string]> => [['Agent ID', r.agentId], ['Agent token', r.agentToken], ['Old token works until', until(r.previousTokenValidUntil)]],
+  },
+] as const;
+
 /** `agentkit agents list|get|rotate-secret|rotate-token|deregister`. */
 export function registerAgentCommands(program: Command): void {
   const agents = program
@@ -93,59 +118,30 @@ Examples:
       ]);
     });
 
-  agents
-    .command('rotate-secret')
-    .description("Issue an agent a new signing secret; deliveries carry a signature with the old one too for the grace period")
-    .argument('<agentId>', "the agent's id")
-    .option('--grace <seconds>', 'how long the old secret still signs (default: AGENTKIT_SECRET_ROTATION_GRACE_S; 0: stop it now)', parseSeconds)
-    .addHelpText(
-      'after',
-      `
-Prints the new secret once: give it to the agent (its signingSecret) within the grace period.
+  for (const rotation of ROTATIONS) {
+    agents
+      .command(rotation.command)
+      .description(rotation.description)
+      .argument('<agentId>', "the agent's id")
+      .option('--grace <seconds>', rotation.grace, parseSeconds)
+      .addHelpText(
+        'after',
+        `
+${rotation.help}
 
 Examples:
-  $ agentkit agents rotate-secret echo-agent-1
-  $ agentkit agents rotate-secret echo-agent-1 --grace 0 --json`,
-    )
-    .action(async (agentId: string, options: { grace?: number }, command: Command) => {
-      const globals = globalOptions(command);
-      const api = apiFor(globals);
-      const body = options.grace === undefined ? {} : { graceSeconds: options.grace };
-      const rotated = await call(api, api.client.POST('/v1/agents/{agentId}/signing-secret/rotate', { params: { path: { agentId } }, body }));
-      if (globals.json) return printJson(rotated);
-      printRecord([
-        ['Agent ID', rotated.agentId],
-        ['Signing secret', rotated.signingSecret],
-        ['Old secret signs until', rotated.previousSecretValidUntil === null ? 'no longer' : time(rotated.previousSecretValidUntil)],
-      ]);
-    });
-
-  agents
-    .command('rotate-token')
-    .description("Issue an agent a new credential (agentToken); the old one still works for the grace period")
-    .argument('<agentId>', "the agent's id")
-    .option('--grace <seconds>', 'how long the old credential still works (default: AGENTKIT_SECRET_ROTATION_GRACE_S; 0: revoke it now)', parseSeconds)
-    .addHelpText(
-      'after',
-      `
-Prints the new credential once: give it to the agent (AGENTKIT_AGENT_TOKEN or its credential file).
-
-Examples:
-  $ agentkit agents rotate-token echo-agent-1
-  $ agentkit agents rotate-token echo-agent-1 --grace 0`,
-    )
-    .action(async (agentId: string, options: { grace?: number }, command: Command) => {
-      const globals = globalOptions(command);
-      const api = apiFor(globals);
-      const body = options.grace === undefined ? {} : { graceSeconds: options.grace };
-      const rotated = await call(api, api.client.POST('/v1/agents/{agentId}/agent-token/rotate', { params: { path: { agentId } }, body }));
-      if (globals.json) return printJson(rotated);
-      printRecord([
-        ['Agent ID', rotated.agentId],
-        ['Agent token', rotated.agentToken],
-        ['Old token works until', rotated.previousTokenValidUntil === null ? 'no longer' : time(rotated.previousTokenValidUntil)],
-      ]);
-    });
+  $ agentkit agents ${rotation.command} echo-agent-1
+  $ agentkit agents ${rotation.command} echo-agent-1 --grace 0 --json`,
+      )
+      .action(async (agentId: string, options: { grace?: number }, command: Command) => {
+        const globals = globalOptions(command);
+        const api = apiFor(globals);
+        const body = options.grace === undefined ? {} : { graceSeconds: options.grace };
+        const rotated = await rotation.call(api, agentId, body);
+        if (globals.json) return printJson(rotated);
+        printRecord(rotation.rows(rotated as never));
+      });
+  }
 
   agents
     .command('deregister')

@@ -127,20 +127,21 @@ const marks = (n: number, from = 1) => Array.from({ length: n }, (_, i) => ph(fr
 const UPDATE_TASK_STATE_SQL = `UPDATE tasks SET ${TASK_STATE_COLUMNS.map((c, i) => `${c} = ${ph(i + 1)}`).join(', ')} WHERE task_id = ${ph(TASK_STATE_COLUMNS.length + 1)}`;
 const INSERT_DELIVERY_SQL = `INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts) VALUES (${marks(NEW_DELIVERY_COLUMNS.length)}, 'pending', 0)`;
 /**
- * A task without an idempotency key and its (unordered) delivery in one statement, stored only if
- * the agent is still as it was read: the same endpoint (the delivery was built for it, the second
- * last parameter), the same heartbeat interval (the task's heartbeat timeout follows from it, the
- * last) and no limit on its tasks (a limited agent's dispatch takes its row lock to count them).
- * A key-share lock on the agent's row holds to commit, so a deregistration waits for this dispatch
- * (and then fails the task). The parameters: the new task's values, the delivery's, then those two.
- */
-/**
- * How many tasks the agent ($1 style placeholders given) has not taken, counted up to the cap
- * only (through tasks_queued_by_agent): with no cap (null), LIMIT 0 counts nothing.
+ * How many tasks the agent (its placeholders given) has not taken, counted up to the cap
+ * only (through the index tasks_queued_by_agent): with no cap (null), LIMIT 0 counts nothing.
  */
 const queuedCountSql = (agentId: string, cap: string) =>
   `SELECT count(*)::int AS n FROM (SELECT 1 FROM tasks WHERE agent_id = ${agentId} AND status IN ${sqlList(NOT_TAKEN)} LIMIT COALESCE(${cap}::int, 0)) x`;
 
+/**
+ * A task without an idempotency key and its (unordered) delivery in one statement, stored only if
+ * the agent is still as it was read: the same endpoint (the delivery was built for it), the same
+ * heartbeat interval (the task's heartbeat timeout follows from it) and no limit on its tasks (a
+ * limited agent's dispatch takes its row lock to count them), and its queue is not full (the cap,
+ * or null).
+ * A key-share lock on the agent's row holds to commit, so a deregistration waits for this dispatch
+ * (and then fails the task). The parameters: the new task's values, the delivery's, then endpoint, interval and cap.
+ */
 const INSERT_TASK_IF_AGENT_AS_READ_SQL = (() => {
   const taskMarks = marks(NEW_TASK_COLUMNS.length);
   const deliveryMarks = marks(NEW_DELIVERY_COLUMNS.length, NEW_TASK_COLUMNS.length + 1);
