@@ -109,6 +109,21 @@ describe.skipIf(missing.length > 0)(title, () => {
     expect(stderr).toMatch(/agentkit: Task [0-9a-f-]{36} failed: /);
   });
 
+  it("when the agent's signing secret and credential are rotated with the CLI, then each is printed once and the agent keeps getting tasks during the grace", async () => {
+    const secret = await agentkit(['agents', 'rotate-secret', AGENT_ID, '--json'], env);
+    expect(secret.code, secret.stderr).toBe(0);
+    expect(JSON.parse(secret.stdout)).toMatchObject({ agentId: AGENT_ID, signingSecret: expect.stringMatching(/^whsec_/), previousSecretValidUntil: expect.any(String) });
+    const token = await agentkit(['agents', 'rotate-token', AGENT_ID, '--grace', '600'], env);
+    expect(token.code, token.stderr).toBe(0);
+    expect(token.stdout).toMatch(/Agent token +│ akt\./);
+    expect((await agentkit(['agents', 'rotate-token', AGENT_ID, '--grace', 'soon'], env)).code).toBe(2);
+
+    // The echo agent still holds the old secret and credential: both hold for the grace period.
+    const run = await agentkit(['run', AGENT_ID, 'echo', '--param', 'n=1', '--timeout', '30', '--wait', '--wait-timeout', '30', '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'finished', result: { n: 1 } });
+  });
+
   it('when --wait-timeout runs out before the task ends, then it exits 8 and prints the task still going', async () => {
     const { code, stdout, stderr } = await agentkit(
       ['run', AGENT_ID, 'sleep', '--param', 'ms=5000', '--timeout', '3', '--wait-timeout', '1', '--json'],
