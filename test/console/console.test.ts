@@ -23,8 +23,9 @@ let opsCore: OpsCoreReference;
 let opsCoreServer: RunningReference;
 let agent: Agent;
 let browser: Browser;
-/** Resolves the `gated` handler's task. */
+/** The `gated` handler's task finishes once this is opened (made before the task is dispatched, so no order is assumed). */
 let openGate: () => void = () => {};
+const gate = new Promise<void>((resolve) => (openGate = resolve));
 /** What each `block` handler's signal aborted with, by task id. */
 const aborts = new Map<string, unknown>();
 
@@ -104,13 +105,18 @@ beforeAll(async () => {
     opsCoreApiKey: OPSCORE_KEY,
     logger: keepingLogger(),
     handlers: {
-      gated: (parameters) => new Promise((resolve) => (openGate = () => resolve({ echoed: parameters }))),
+      gated: async (parameters) => {
+        await gate;
+        return { echoed: parameters };
+      },
       block: (_parameters, context: TaskContext) =>
         new Promise((_resolve, reject) => {
-          context.signal.addEventListener('abort', () => {
+          const aborted = () => {
             aborts.set(context.taskId, context.signal.reason);
             reject(context.signal.reason);
-          });
+          };
+          if (context.signal.aborted) aborted();
+          else context.signal.addEventListener('abort', aborted);
         }),
       fail: () => {
         throw new Error('failed on purpose');
