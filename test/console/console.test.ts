@@ -295,6 +295,19 @@ describe('as admin', () => {
     const rows = page.locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain('failed');
+    // Cursor paging, one task a page: older, older, then back to the newest.
+    await page.goto(`${ak.url}/console#/tasks?agent=console-agent&limit=1`);
+    const firstId = await rows.first().locator('a').first().getAttribute('href');
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await expect.poll(() => page.getByTestId('page-number').innerText()).toBe('Page 2');
+    await expect.poll(() => rows.first().locator('a').first().getAttribute('href')).not.toBe(firstId);
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await expect.poll(() => page.getByTestId('page-number').innerText()).toBe('Page 3');
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await expect.poll(() => page.getByTestId('page-number').innerText()).toBe('Page 1');
+    expect(await rows.first().locator('a').first().getAttribute('href')).toBe(firstId);
+    expect(await page.getByRole('button', { name: '← Newer' }).isDisabled()).toBe(true);
     // Created after a time still to come: none, and the empty state says so.
     await page.getByLabel('Created after').fill('2099-01-01T00:00:00');
     await page.getByRole('button', { name: 'Apply' }).click();

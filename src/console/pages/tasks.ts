@@ -23,6 +23,7 @@ export const tasksPage: Page = (main, params, ctx) => {
   const agent = q.get('agent') ?? '';
   const after = q.get('after') ?? '';
   const before = q.get('before') ?? '';
+  const perPage = Math.min(100, Math.max(1, Number.parseInt(q.get('limit') ?? '', 10) || 25));
   const form = h(
     'form',
     { class: 'filters', 'aria-label': 'Filter tasks' },
@@ -30,13 +31,14 @@ export const tasksPage: Page = (main, params, ctx) => {
     h('label', {}, 'Agent ', h('input', { name: 'agent', value: agent, placeholder: 'agent id', size: 16 })),
     h('label', {}, 'Created after ', h('input', { name: 'after', type: 'datetime-local', step: 1, value: after })),
     h('label', {}, 'Created before ', h('input', { name: 'before', type: 'datetime-local', step: 1, value: before })),
+    h('label', {}, 'Per page ', h('select', { name: 'limit' }, [10, 25, 100].includes(perPage) ? null : h('option', { value: perPage, selected: true }, perPage), [10, 25, 100].map((n) => h('option', { value: n, selected: n === perPage }, n)))),
     h('button', { type: 'submit' }, 'Apply'),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const data = new FormData(form);
     const next = new URLSearchParams();
-    for (const k of ['status', 'agent', 'after', 'before']) {
+    for (const k of ['status', 'agent', 'after', 'before', 'limit']) {
       const v = String(data.get(k) ?? '').trim();
       if (v) next.set(k, v);
     }
@@ -45,7 +47,8 @@ export const tasksPage: Page = (main, params, ctx) => {
   const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   const prev = h('button', { type: 'button', disabled: true }, '← Newer');
   const next = h('button', { type: 'button', disabled: true }, 'Older →');
-  fill(main, h('h1', {}, 'Tasks'), form, list, h('div', { class: 'pager' }, prev, next));
+  const pageNo = h('span', { class: 'muted', 'data-testid': 'page-number' }, 'Page 1');
+  fill(main, h('h1', {}, 'Tasks'), form, list, h('div', { class: 'pager' }, prev, next, pageNo));
 
   /** Cursors of the pages shown before this one (paging back). */
   const cursors: Array<string | undefined> = [];
@@ -59,7 +62,7 @@ export const tasksPage: Page = (main, params, ctx) => {
       api.GET('/v1/tasks', {
         params: {
           query: {
-            limit: 25,
+            limit: perPage,
             ...(cursor ? { cursor } : {}),
             ...(status ? { status: status as TaskStatus } : {}),
             ...(agent ? { agentId: agent } : {}),
@@ -76,6 +79,7 @@ export const tasksPage: Page = (main, params, ctx) => {
     shown = key;
     next.disabled = !nextCursor;
     prev.disabled = cursors.length === 0;
+    pageNo.textContent = `Page ${cursors.length + 1}`;
     fill(
       list,
       table(
