@@ -89,6 +89,11 @@ function render(): void {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const run = async () => {
         if (mine !== generation) return;
+        // A hidden tab asks nothing; it catches up as soon as it is shown again.
+        if (document.hidden) {
+          document.addEventListener('visibilitychange', () => void run(), { once: true });
+          return;
+        }
         try {
           await load();
           if (mine === generation && liveProblem) ctx.clearProblem();
@@ -174,7 +179,10 @@ async function tryWhoami(): Promise<Session | string> {
 }
 
 window.addEventListener('hashchange', () => {
-  if (currentSession()) render();
+  if (!currentSession()) return;
+  render();
+  // A keyboard or screen-reader user lands on the new page, not at the top of the old one.
+  document.getElementById('main')?.focus();
 });
 
 void (async () => {
