@@ -489,6 +489,31 @@ describe('Bearer API-key security', () => {
   });
 });
 
+describe("rotating an agent's secrets (POST /v1/agents/{agentId}/signing-secret/rotate, …/agent-token/rotate)", () => {
+  it('when the signing secret is rotated, then 200 with the new secret and until when the old one signs', async () => {
+    const { data, response } = await client.POST('/v1/agents/{agentId}/signing-secret/rotate', { params: { path: { agentId: 'agent-1' } }, body: { graceSeconds: 3600 } });
+
+    expect(response.status).toBe(200);
+    expect(data?.signingSecret).toMatch(/^whsec_/);
+    expect(data).toEqual(example('agentkit', 'rotateSigningSecret', '200'));
+  });
+
+  it('when the credential is rotated, then 200 with the new agentToken', async () => {
+    const { data, response } = await client.POST('/v1/agents/{agentId}/agent-token/rotate', { params: { path: { agentId: 'agent-1' } }, body: {} });
+
+    expect(response.status).toBe(200);
+    expect(data?.agentToken).toMatch(/^akt\./);
+    expect(data).toEqual(example('agentkit', 'rotateAgentToken', '200'));
+  });
+
+  it('when the grace period is negative, then 400', async () => {
+    const answer = await send('POST', '/v1/agents/agent-1/signing-secret/rotate', { body: JSON.stringify({ graceSeconds: -1 }) });
+
+    expect(answer.status).toBe(400);
+    expect(answer.violations).toContain('graceSeconds');
+  });
+});
+
 describe('the console operations (GET /v1/whoami, GET /v1/statistics, GET /v1/tasks/{taskId}/deliveries, POST /v1/webhook-deliveries/recover)', () => {
   it('when the credential asks who it is, then its role', async () => {
     const { data, response } = await client.GET('/v1/whoami');
