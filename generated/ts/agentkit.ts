@@ -251,6 +251,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks/{taskId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task's id. */
+                taskId: components["parameters"]["TaskIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the events of one task
+         * @description The task's event log, oldest first, a page at a time (follow `nextCursor`): its dispatch, each report that changed its status, progress or message, a cancel request, and how it ended, by its agent's word or by AgentKit (heartbeat timeout, deadline, cancel grace, restart, deregistration, failed delivery). Heartbeats are summed up, not listed. An agent's credential reads only its own tasks'.
+         */
+        get: operations["listTaskEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook-deliveries": {
         parameters: {
             query?: never;
@@ -919,6 +942,48 @@ export interface components {
         WebhookDeliveryList: {
             items: components["schemas"]["WebhookDelivery"][];
             nextCursor: string | null;
+        };
+        /**
+         * TaskEvent
+         * @description One entry of a task's event log. Heartbeats (reports that change nothing but the time the agent was last heard) are not entries: the list's `heartbeats` sums them up. Delivery attempts are in the task's delivery log (`GET /v1/tasks/{taskId}/deliveries`), not here.
+         */
+        TaskEvent: {
+            /** @description The event's place in the log (increasing; not contiguous within one task). */
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description `dispatched`; `running` (the agent's first report that it runs); `progress` (a report that changed the progress or the message); `cancel_requested`; and the ends `finished`, `failed` and `canceled`, whether the agent reported them or AgentKit ended the task itself (see `source` and `error`).
+             * @enum {string}
+             */
+            kind: "dispatched" | "running" | "progress" | "cancel_requested" | "finished" | "failed" | "canceled";
+            /** @description The task's status once the event happened. */
+            status: components["schemas"]["TaskStatus"];
+            /**
+             * @description Who made it happen: `client` (a dispatch or cancel request), `agent` (the agent's report), or `agentkit` (AgentKit's own rule: a heartbeat timeout, the deadline, the cancel grace, the agent's restart or deregistration, a delivery that failed for good).
+             * @enum {string}
+             */
+            source: "client" | "agent" | "agentkit";
+            /** @description The progress the agent's report left the task at (null for other sources). */
+            progress: number | null;
+            /** @description The agent's message as its report left it; for `cancel_requested`, the cancel's reason. */
+            message: string | null;
+            /** @description Why the task failed (`failed` only), e.g. code `heartbeat_timeout`. */
+            error: components["schemas"]["TaskError"] | null;
+        };
+        /**
+         * TaskEventList
+         * @description One page of a task's events, oldest first, and a summary of its heartbeats.
+         */
+        TaskEventList: {
+            items: components["schemas"]["TaskEvent"][];
+            nextCursor: string | null;
+            /** @description The reports heard from the agent while the task was open (every report is a heartbeat; those that changed the status, progress or message are also events). */
+            heartbeats: {
+                count: number;
+                /** Format: date-time */
+                lastAt: string | null;
+            };
         };
         /**
          * RecoverRequest
@@ -1665,6 +1730,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listTaskEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The task's id. */
+                taskId: components["parameters"]["TaskIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the task's events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskEventList"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -38,6 +38,8 @@ export interface TaskRecord {
   /** Epoch ms at which a silent agent fails the task; null while it is not taken, or without heartbeats. */
   heartbeatDueAt: number | null;
   lastHeartbeatAt: string | null;
+  /** Reports heard while the task was open (every report is a heartbeat); the event log keeps only those that changed something (task-events.ts). */
+  heartbeatCount: number;
   /** The details of the last heartbeat that carried some. */
   heartbeat: Record<string, unknown> | null;
   cancelRequestedAt: string | null;
@@ -124,6 +126,7 @@ export function newTask(fields: TaskFields, now: string): TaskRecord {
     heartbeatTimeoutMs: null,
     heartbeatDueAt: null,
     lastHeartbeatAt: null,
+    heartbeatCount: 0,
     heartbeat: null,
     cancelRequestedAt: null,
     cancelReason: null,
@@ -227,6 +230,7 @@ export function decideReport(task: TaskRecord, report: TaskReport, hasResult: bo
     progress: report.progress ?? (report.status === 'finished' ? 100 : task.progress),
     message: report.message ?? task.message,
     lastHeartbeatAt: now,
+    heartbeatCount: task.heartbeatCount + 1,
     heartbeat: report.details ?? task.heartbeat,
     heartbeatDueAt: after(now, task.heartbeatTimeoutMs),
     updatedAt: now,

@@ -1,6 +1,7 @@
 import type { components } from '../../generated/ts/agentkit.js';
 import type { AgentRecord } from '../domain/agent.js';
 import type { DeliveryRecord } from '../domain/delivery.js';
+import type { StoredTaskEvent } from '../domain/task-events.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { Page } from '../store/types.js';
 
@@ -86,4 +87,13 @@ export function presentDelivery(d: DeliveryRecord): Schemas['WebhookDelivery'] {
 
 export function presentPage<T, U>(page: Page<T>, present: (item: T) => U): { items: U[]; nextCursor: string | null } {
   return { items: page.items.map(present), nextCursor: page.nextCursor };
+}
+
+/** A page of a task's events, with its heartbeats summed up from the task. */
+export function presentTaskEvents(task: TaskRecord, page: Page<StoredTaskEvent>): Schemas['TaskEventList'] {
+  return {
+    items: page.items.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, status: e.status, source: e.source, progress: e.progress, message: e.message, error: e.error })),
+    nextCursor: page.nextCursor,
+    heartbeats: { count: task.heartbeatCount, lastAt: task.lastHeartbeatAt },
+  };
 }

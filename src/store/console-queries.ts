@@ -1,12 +1,13 @@
 /**
  * What both stores share for the operator console (issue 14): the counts of its overview, a
- * task's deliveries, and the selection of a recovery ("send every failed delivery since ... again").
+ * task's deliveries and events, and the selection of a recovery ("send every failed delivery since ... again").
  * Each dialect passes its placeholder style.
  */
 import type { DeliveryKind, DeliveryStatus } from '../domain/delivery.js';
 import type { TaskStatus } from '../domain/task.js';
 import type { Placeholder } from './queries.js';
-import type { AgentTaskCounts, MinuteCounts } from './types.js';
+import { cursorSeq } from './cursor.js';
+import type { AgentTaskCounts, MinuteCounts, PageRequest } from './types.js';
 
 export const DELIVERIES_BY_STATUS_SQL = 'SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status';
 
@@ -60,6 +61,12 @@ export function endedPerMinute(rows: Array<{ minute: string; status: TaskStatus;
 
 /** A task's deliveries, oldest first (parameter: task id). At most 500: a task has a handful. */
 export const taskDeliveriesSql = (ph: Placeholder): string => `SELECT * FROM deliveries WHERE task_id = ${ph(1)} ORDER BY seq LIMIT 500`;
+
+/** A page of a task's events, oldest first (parameters: task id, the seq after which to start, limit + 1). */
+export const taskEventsSql = (ph: Placeholder): string => `SELECT * FROM task_events WHERE task_id = ${ph(1)} AND seq > ${ph(2)} ORDER BY seq LIMIT ${ph(3)}`;
+
+/** The arguments of {@link taskEventsSql} for `page`. */
+export const taskEventsArgs = (taskId: string, page: PageRequest): unknown[] => [taskId, cursorSeq(page.cursor) ?? 0, page.limit + 1];
 
 /**
  * The failed deliveries a recovery looks at, oldest first, with their task's status (a task

@@ -1,5 +1,6 @@
 import type { AgentDetails, AgentRecord, RegisteredDetails } from '../domain/agent.js';
 import type { DeliveryAttempt, DeliveryRecord, NewDelivery } from '../domain/delivery.js';
+import type { StoredTaskEvent, TaskEvent } from '../domain/task-events.js';
 import type { TaskRecord } from '../domain/task.js';
 
 /**
@@ -48,6 +49,7 @@ export interface TaskRow {
   heartbeat_timeout_ms: number | null;
   heartbeat_due_at: number | null;
   last_heartbeat_at: string | null;
+  heartbeats: number;
   heartbeat: string | null;
   cancel_requested_at: string | null;
   cancel_reason: string | null;
@@ -131,13 +133,14 @@ export const jsonOrNull = (value: unknown): string | null => (value === null || 
 export const TASK_STATE_COLUMNS = [
   'status', 'progress', 'message', 'result', 'error', 'updated_at', 'delivered_at', 'finished_at',
   'heartbeat_due_at', 'last_heartbeat_at', 'heartbeat', 'cancel_requested_at', 'cancel_reason', 'cancel_due_at', 'holds_slot', 'late_outcome',
+  'heartbeats',
 ] as const;
 
 export function taskStateValues(task: TaskRecord): unknown[] {
   return [
     task.status, task.progress, task.message, encodeResult(task.result), jsonOrNull(task.error), task.updatedAt, task.deliveredAt, task.finishedAt,
     task.heartbeatDueAt, task.lastHeartbeatAt, jsonOrNull(task.heartbeat), task.cancelRequestedAt, task.cancelReason, task.cancelDueAt,
-    task.holdsSlot ? 1 : 0, jsonOrNull(task.lateOutcome),
+    task.holdsSlot ? 1 : 0, jsonOrNull(task.lateOutcome), task.heartbeatCount,
   ];
 }
 
@@ -195,12 +198,47 @@ export function toTask(row: TaskRow): TaskRecord {
     heartbeatTimeoutMs: row.heartbeat_timeout_ms,
     heartbeatDueAt: row.heartbeat_due_at,
     lastHeartbeatAt: row.last_heartbeat_at,
+    heartbeatCount: row.heartbeats,
     heartbeat: parse<Record<string, unknown>>(row.heartbeat),
     cancelRequestedAt: row.cancel_requested_at,
     cancelReason: row.cancel_reason,
     cancelDueAt: row.cancel_due_at,
     holdsSlot: row.holds_slot === 1,
     lateOutcome: parse<TaskRecord['lateOutcome']>(row.late_outcome),
+  };
+}
+
+/** A row of `task_events`. */
+export interface TaskEventRow {
+  seq: number;
+  task_id: string;
+  at: string;
+  kind: TaskEvent['kind'];
+  status: TaskEvent['status'];
+  source: TaskEvent['source'];
+  progress: number | null;
+  message: string | null;
+  error: string | null;
+}
+
+/** The columns an event is inserted with (the store numbers it), in {@link taskEventValues}' order. */
+export const TASK_EVENT_COLUMNS = ['task_id', 'at', 'kind', 'status', 'source', 'progress', 'message', 'error'] as const;
+
+export function taskEventValues(e: TaskEvent): unknown[] {
+  return [e.taskId, e.at, e.kind, e.status, e.source, e.progress, e.message, jsonOrNull(e.error)];
+}
+
+export function toTaskEvent(row: TaskEventRow): StoredTaskEvent {
+  return {
+    seq: row.seq,
+    taskId: row.task_id,
+    at: row.at,
+    kind: row.kind,
+    status: row.status,
+    source: row.source,
+    progress: row.progress,
+    message: row.message,
+    error: parse<TaskRecord['error']>(row.error),
   };
 }
 

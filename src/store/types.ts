@@ -8,6 +8,7 @@
 import type { AgentDetails, AgentRecord, RegisteredDetails } from '../domain/agent.js';
 import type { AttemptOutcome, DeliveryAttempt, DeliveryKind, DeliveryRecord, DeliveryStatus, EndReport, NewDelivery } from '../domain/delivery.js';
 import type { Rotated } from '../domain/rotation.js';
+import type { StoredTaskEvent } from '../domain/task-events.js';
 import type { TaskRecord, TaskReport, TaskStatus } from '../domain/task.js';
 
 export interface Page<T> {
@@ -259,6 +260,8 @@ export interface ConsoleStore {
   endedPerMinute(now: Date): Promise<MinuteCounts[]>;
   /** The task's deliveries with their attempts, oldest first. */
   taskDeliveries(taskId: string): Promise<DeliveryRecord[]>;
+  /** A page of the task's event log (domain/task-events.ts), oldest first; written with each change of the task. */
+  taskEvents(taskId: string, page: PageRequest): Promise<Page<StoredTaskEvent>>;
   /**
    * Requeues, in one transaction, every failed delivery the input selects that the domain lets
    * go again (decideRedelivery), with a fresh retry budget. Returns their ids, oldest first.

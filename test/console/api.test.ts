@@ -1,5 +1,5 @@
 // The API operations the console reads (issue 14), over HTTP: who a credential is, the statistics'
-// ETag, a task's deliveries, and the recovery's refusals (problem+json, never 5xx).
+// ETag, a task's deliveries and events, and the recovery's refusals (problem+json, never 5xx).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registration, startService, type TestService } from '../support/service.js';
 
@@ -53,6 +53,44 @@ describe('GET /v1/tasks/{taskId}/deliveries', () => {
     expect(list.status).toBe(200);
     expect((list.json!.items as Array<{ kind: string }>).map((d) => d.kind)).toEqual(['task.delivery']);
     const unknown = await call(KEYS.dispatcher, 'GET', '/v1/tasks/01a231b4-4200-7352-9d3e-262e140c2ce6/deliveries');
+    expect(unknown.status).toBe(404);
+    expect(unknown.type).toContain('application/problem+json');
+  });
+});
+
+describe('GET /v1/tasks/{taskId}/events', () => {
+  it("when the agent reports on its task, then the task's events list each report that changed something, oldest first, and sum up the heartbeats; its own agent may read them, another may not", async () => {
+    const mine = await call(KEYS.admin, 'POST', '/v1/agents', registration({ agentId: 'events-1' }));
+    const other = await call(KEYS.admin, 'POST', '/v1/agents', registration({ agentId: 'events-2' }));
+    const task = await call(KEYS.dispatcher, 'POST', '/v1/agents/events-1/run', { task_name: 'echo', parameters: {} });
+    const taskId = task.json!.taskId as string;
+    const token = mine.json!.agentToken as string;
+    for (const report of [{ status: 'running' }, { status: 'running' }, { status: 'running', progress: 40, message: 'reading' }, { status: 'running', progress: 40 }, { status: 'finished', result: 1 }]) {
+      expect((await call(token, 'POST', `/v1/tasks/${taskId}/reports`, report)).status).toBe(200);
+    }
+
+    const events = await call(KEYS.dispatcher, 'GET', `/v1/tasks/${taskId}/events`);
+    expect(events.status).toBe(200);
+    const items = events.json!.items as Array<Record<string, unknown>>;
+    expect(items.map((e) => [e.kind, e.source, e.progress, e.message])).toEqual([
+      ['dispatched', 'client', null, null],
+      ['running', 'agent', null, null],
+      ['progress', 'agent', 40, 'reading'],
+      ['finished', 'agent', 100, 'reading'],
+    ]);
+    expect(events.json!.nextCursor).toBeNull();
+    expect(events.json!.heartbeats).toEqual({ count: 5, lastAt: (await call(KEYS.dispatcher, 'GET', `/v1/tasks/${taskId}`)).json!.lastHeartbeatAt });
+
+    expect((await call(token, 'GET', `/v1/tasks/${taskId}/events`)).status).toBe(200);
+    const forbidden = await call(other.json!.agentToken as string, 'GET', `/v1/tasks/${taskId}/events`);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.type).toContain('application/problem+json');
+    const paged = await call(KEYS.dispatcher, 'GET', `/v1/tasks/${taskId}/events?limit=3`);
+    expect((paged.json!.items as unknown[]).length).toBe(3);
+    const rest = await call(KEYS.dispatcher, 'GET', `/v1/tasks/${taskId}/events?limit=3&cursor=${paged.json!.nextCursor as string}`);
+    expect((rest.json!.items as Array<{ kind: string }>).map((e) => e.kind)).toEqual(['finished']);
+    expect((await call(KEYS.dispatcher, 'GET', `/v1/tasks/${taskId}/events?cursor=bm9wZQ`)).status).toBe(400);
+    const unknown = await call(KEYS.dispatcher, 'GET', '/v1/tasks/01a231b4-4200-7352-9d3e-262e140c2ce6/events');
     expect(unknown.status).toBe(404);
     expect(unknown.type).toContain('application/problem+json');
   });

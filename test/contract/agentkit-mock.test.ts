@@ -514,7 +514,7 @@ describe("rotating an agent's secrets (POST /v1/agents/{agentId}/signing-secret/
   });
 });
 
-describe('the console operations (GET /v1/whoami, GET /v1/statistics, GET /v1/tasks/{taskId}/deliveries, POST /v1/webhook-deliveries/recover)', () => {
+describe('the console operations (GET /v1/whoami, GET /v1/statistics, GET /v1/tasks/{taskId}/deliveries and /events, POST /v1/webhook-deliveries/recover)', () => {
   it('when the credential asks who it is, then its role', async () => {
     const { data, response } = await client.GET('/v1/whoami');
 
@@ -535,6 +535,15 @@ describe('the console operations (GET /v1/whoami, GET /v1/statistics, GET /v1/ta
 
     expect(response.status).toBe(200);
     expect(data?.items[0]?.attemptLog.map((a) => a.statusCode)).toEqual([503, 202]);
+  });
+
+  it("when a task's events are read, then its log oldest first and its heartbeats summed up", async () => {
+    const { data, response } = await client.GET('/v1/tasks/{taskId}/events', { params: { path: { taskId } } });
+
+    expect(response.status).toBe(200);
+    expect(data?.items.map((e) => e.kind)).toEqual(['dispatched', 'running', 'progress', 'finished']);
+    expect(data?.heartbeats.count).toBe(5);
+    expect(data).toEqual(example('agentkit', 'listTaskEvents', '200'));
   });
 
   it('when failed deliveries are recovered since a time, then 202 with how many were requeued', async () => {

@@ -1,13 +1,13 @@
 // The store methods behind the operator console (issue 14), on SQLite and PostgreSQL alike:
 // recovery of failed deliveries (oldest first, each once, never one that succeeded, idempotent),
-// the overview's counts, and a task's deliveries.
+// the overview's counts, a task's deliveries, and a task's event log.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewDelivery } from '../../src/domain/delivery.js';
 import { newDeliveryIds } from '../../src/domain/ids.js';
-import { newTask, taskErrors, type TaskRecord } from '../../src/domain/task.js';
+import { canceled, failed, newTask, taskErrors, type TaskRecord } from '../../src/domain/task.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
@@ -61,7 +61,7 @@ describe.each(harnesses)('%s store, console methods', (_name, open) => {
     });
 
   /** Claims everything due at `at` and answers each attempt as `answer` says (by delivery). */
-  async function attempt(at: number, answer: (d: { deliveryId: string; agentId: string }) => number) {
+  async function attempt(at: number, answer: (d: { deliveryId: string; agentId: string; taskId: string | null }) => number) {
     const claimed = await store.claimDeliveries(at, 100, 'A', at + 60_000);
     for (const d of claimed) {
       const code = answer(d);
@@ -147,6 +147,106 @@ describe.each(harnesses)('%s store, console methods', (_name, open) => {
     expect(list.map((x) => [x.kind, x.status, x.attemptLog.length])).toEqual([['task.delivery', 'succeeded', 1], ['task.cancel', 'pending', 0]]);
     expect(list[0]!.attemptLog[0]).toMatchObject({ statusCode: 202, latencyMs: 3 });
     expect(await store.taskDeliveries('nope')).toEqual([]);
+  });
+
+  /** An agent with heartbeats every second (a task of it fails silent after 3 s), and a task of it due at `at`, stored with `idempotencyKey`. */
+  const registerWithHeartbeats = (agentId: string, at: number) =>
+    store.registerAgent({
+      agent: { agentId, agentName: agentId, version: '1', capabilities: ['echo'], contactEndpoint: `http://127.0.0.1:9/${agentId}`, metadata: {}, heartbeatIntervalSeconds: 1, maxConcurrentTasks: null },
+      candidateSecret: `whsec_${agentId}`, rotateSecret: false, notification: null, restartReport: () => null, tokenHash: null, onlyIfNew: false, now: iso(at),
+    });
+  const dispatchAt = (taskId: string, agentId: string, at: number, idempotencyKey: string | null = null) => {
+    const t = newTask({ taskId, agentId, taskName: 'echo', parameters: {}, opscoreSessionId: null, opscoreTaskId: null, timeoutSeconds: null, opscoreMessage: null }, iso(at));
+    const d: NewDelivery = { ...newDeliveryIds(), kind: 'task.delivery', eventType: 'TASK', agentId, taskId, targetUrl: `http://127.0.0.1:9/${agentId}`, payload: '{}', orderKey: null, nextAttemptAt: at, expiresAt: null, createdAt: iso(at) };
+    return store.createTask({ task: t, delivery: () => d, idempotencyKey, requestHash: idempotencyKey ? 'h' : '' });
+  };
+  const report = (taskId: string, at: number, r: Parameters<Store['reportTask']>[0]['report']) => store.reportTask({ taskId, report: r, hasResult: r.status === 'finished', now: iso(at) });
+  const events = async (taskId: string) => (await store.taskEvents(taskId, { limit: 100 })).items;
+
+  it('when a task is dispatched, runs, reports progress twice between heartbeats and finishes, then its log lists each of those once, and the heartbeats are counted, not listed', async () => {
+    await registerWithHeartbeats('ev', T0);
+    await dispatchAt('ev-1', 'ev', T0);
+    await attempt(T0 + 10, () => 202); // delivered: the attempt is its record, not the log
+    await report('ev-1', T0 + 20, { status: 'running' });
+    await report('ev-1', T0 + 30, { status: 'running' }); // a heartbeat
+    await report('ev-1', T0 + 40, { status: 'running', progress: 25, message: 'a quarter' });
+    await report('ev-1', T0 + 50, { status: 'running', progress: 25 }); // a heartbeat: nothing changed
+    await report('ev-1', T0 + 60, { status: 'running', progress: 50 });
+    await report('ev-1', T0 + 70, { status: 'running', details: { rss: 1 } }); // a heartbeat with details
+    await report('ev-1', T0 + 80, { status: 'finished', result: { ok: true } });
+    await report('ev-1', T0 + 90, { status: 'finished', result: { ok: true } }); // the SDK's retry: changes nothing
+
+    const log = await events('ev-1');
+    expect(log.map((e) => [e.kind, e.status, e.source, e.progress, e.message, e.at])).toEqual([
+      ['dispatched', 'queued', 'client', null, null, iso(T0)],
+      ['running', 'running', 'agent', null, null, iso(T0 + 20)],
+      ['progress', 'running', 'agent', 25, 'a quarter', iso(T0 + 40)],
+      ['progress', 'running', 'agent', 50, 'a quarter', iso(T0 + 60)],
+      ['finished', 'finished', 'agent', 100, 'a quarter', iso(T0 + 80)],
+    ]);
+    expect(log.every((e) => e.error === null && e.taskId === 'ev-1')).toBe(true);
+    expect(log.map((e) => e.seq)).toEqual([...log.map((e) => e.seq)].sort((a, b) => a - b));
+    const task = await store.getTask('ev-1');
+    expect(task).toMatchObject({ heartbeatCount: 7, lastHeartbeatAt: iso(T0 + 80) });
+
+    // Paged oldest first; another task's log is its own.
+    const first = await store.taskEvents('ev-1', { limit: 2 });
+    expect(first.items.map((e) => e.kind)).toEqual(['dispatched', 'running']);
+    const second = await store.taskEvents('ev-1', { limit: 2, cursor: first.nextCursor! });
+    expect(second.items.map((e) => e.kind)).toEqual(['progress', 'progress']);
+    const third = await store.taskEvents('ev-1', { limit: 2, cursor: second.nextCursor! });
+    expect(third).toEqual({ items: [expect.objectContaining({ kind: 'finished' })], nextCursor: null });
+    expect(await events('nope')).toEqual([]);
+  });
+
+  it('when tasks are canceled (by the agent, past the grace, before delivery) or end by heartbeat timeout or a failed delivery, then each log ends as it did, and says who ended it', async () => {
+    await registerWithHeartbeats('end', T0);
+    await dispatchAt('by-agent', 'end', T0);
+    await dispatchAt('by-grace', 'end', T0);
+    await dispatchAt('silent', 'end', T0);
+    await dispatchAt('undeliverable', 'end', T0);
+    await attempt(T0 + 10, (d) => (d.taskId === 'undeliverable' ? 503 : 202));
+    await dispatchAt('queued', 'end', T0 + 20, 'idem-1'); // stored through the idempotent path (on PostgreSQL, not the one-statement one)
+    const notice = (task: TaskRecord, endpoint: string): NewDelivery => ({
+      ...newDeliveryIds(), kind: 'task.cancel', eventType: 'CANCEL', agentId: 'end', taskId: task.taskId, targetUrl: `${endpoint}/${task.taskId}/cancel`, payload: '{}', orderKey: null, nextAttemptAt: T0 + 60_000_000, expiresAt: null, createdAt: iso(T0 + 100),
+    });
+    const cancel = (taskId: string, at: number) => store.cancelTask({ taskId, reason: 'no longer needed', now: iso(at), graceMs: 1000, notice });
+    await report('by-agent', T0 + 50, { status: 'running' });
+    await report('by-grace', T0 + 50, { status: 'running' });
+    await cancel('by-agent', T0 + 100);
+    await cancel('by-grace', T0 + 100);
+    await cancel('queued', T0 + 100);
+    await report('by-agent', T0 + 200, { status: 'canceled' });
+    await store.expireTasks({ overdue: 'cancel', before: T0 + 5000, end: (t) => canceled(t, iso(T0 + 5000)), report: () => null }, 10);
+    await store.expireTasks({ overdue: 'heartbeat', before: T0 + 10_000, end: (t) => failed(t, taskErrors.heartbeatTimeout(), iso(T0 + 10_000)), report: () => null }, 10);
+
+    const said = async (taskId: string) => (await events(taskId)).map((e) => [e.kind, e.status, e.source, e.message, e.error?.code ?? null, e.at]);
+    expect(await said('by-agent')).toEqual([
+      ['dispatched', 'queued', 'client', null, null, iso(T0)],
+      ['running', 'running', 'agent', null, null, iso(T0 + 50)],
+      ['cancel_requested', 'canceling', 'client', 'no longer needed', null, iso(T0 + 100)],
+      ['canceled', 'canceled', 'agent', null, null, iso(T0 + 200)],
+    ]);
+    expect(await said('by-grace')).toEqual([
+      ['dispatched', 'queued', 'client', null, null, iso(T0)],
+      ['running', 'running', 'agent', null, null, iso(T0 + 50)],
+      ['cancel_requested', 'canceling', 'client', 'no longer needed', null, iso(T0 + 100)],
+      ['canceled', 'canceled', 'agentkit', null, null, iso(T0 + 5000)],
+    ]);
+    expect(await said('queued')).toEqual([
+      ['dispatched', 'queued', 'client', null, null, iso(T0 + 20)],
+      ['cancel_requested', 'canceled', 'client', 'no longer needed', null, iso(T0 + 100)],
+      ['canceled', 'canceled', 'client', null, null, iso(T0 + 100)],
+    ]);
+    expect(await said('silent')).toEqual([
+      ['dispatched', 'queued', 'client', null, null, iso(T0)],
+      ['failed', 'failed', 'agentkit', null, 'heartbeat_timeout', iso(T0 + 10_000)],
+    ]);
+    expect((await events('silent'))[1]!.error).toEqual(taskErrors.heartbeatTimeout());
+    expect(await said('undeliverable')).toEqual([
+      ['dispatched', 'queued', 'client', null, null, iso(T0)],
+      ['failed', 'failed', 'agentkit', null, 'undeliverable', iso(T0 + 10)],
+    ]);
   });
 
   it('when tasks are listed by dispatch time, then only those created in [after, before) come, newest first, paged', async () => {

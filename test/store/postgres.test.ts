@@ -98,7 +98,7 @@ describe('PostgreSQL store with several processes', () => {
       const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
       expect(versions).toEqual(postgresMigrations.map((m) => ({ version: m.version })));
       const tables = await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = $1', [db.schema]);
-      expect(Number(tables[0]!.n)).toBe(6);
+      expect(Number(tables[0]!.n)).toBe(7); // with task_events (v7)
     } finally {
       await Promise.all(stores.map((s) => s.close()));
       await db.drop();

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
-import type { components } from '../../../generated/ts/agentkit.js';
+import type { components, operations } from '../../../generated/ts/agentkit.js';
 import type { ConsoleUseCases } from '../../domain/use-cases/console.js';
 import type { DeliveryUseCases } from '../../domain/use-cases/deliveries.js';
 import { principalOf } from '../auth.js';
-import { presentDelivery } from '../presenters.js';
+import { presentDelivery, presentTaskEvents } from '../presenters.js';
 
 type RecoverRequest = components['schemas']['RecoverRequest'];
+type ListTaskEventsQuery = NonNullable<operations['listTaskEvents']['parameters']['query']>;
 
 /**
  * What the operator console reads and does besides the resources' own routes: who a credential
  * is, the overview's counts (with an ETag, so polling costs a 304 while nothing changed), a
- * task's deliveries, and recovery of failed deliveries.
+ * task's deliveries and events, and recovery of failed deliveries.
  */
 export function consoleApiRoutes(console: ConsoleUseCases, deliveries: DeliveryUseCases): Router {
   const r = Router();
@@ -37,6 +38,12 @@ export function consoleApiRoutes(console: ConsoleUseCases, deliveries: DeliveryU
   r.get('/v1/tasks/:taskId/deliveries', async (req, res) => {
     const items = await console.taskDeliveries(req.params.taskId, principalOf(req));
     res.json({ items: items.map(presentDelivery), nextCursor: null });
+  });
+
+  r.get('/v1/tasks/:taskId/events', async (req, res) => {
+    const q = req.query as ListTaskEventsQuery;
+    const { task, events } = await console.taskEvents(req.params.taskId, principalOf(req), q.limit ?? 50, q.cursor);
+    res.json(presentTaskEvents(task, events));
   });
 
   r.post('/v1/webhook-deliveries/recover', async (req, res) => {

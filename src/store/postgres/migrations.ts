@@ -146,4 +146,26 @@ export const postgresMigrations: ReadonlyArray<{ version: number; sql: string }>
       CREATE INDEX tasks_queued_by_agent ON tasks(agent_id) WHERE status = 'queued';
     `,
   },
+  {
+    // Each task's event log (domain/task-events.ts), written in the statements and transactions
+    // that change the task; heartbeats are counted on the task instead. The primary key is the
+    // one index, and serves a task's events in order. No foreign key: tasks are never deleted, and
+    // the check would cost a lookup per event. Tasks from before have no events.
+    version: 7,
+    sql: `
+      ALTER TABLE tasks ADD COLUMN heartbeats INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE task_events (
+        task_id TEXT NOT NULL,
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        source TEXT NOT NULL,
+        progress DOUBLE PRECISION,
+        message TEXT,
+        error TEXT,
+        PRIMARY KEY (task_id, seq)
+      );
+    `,
+  },
 ];

@@ -2,13 +2,14 @@ import pg from 'pg';
 import { admit, lastSeenStaleBefore, queueFull, restartLosesTasks, type AgentRecord } from '../../domain/agent.js';
 import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type EndReport, type NewDelivery } from '../../domain/delivery.js';
 import { CANCELING, decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, failed, freesSlot, heartbeatTimeoutMs, NOT_TAKEN, orphaned, TAKEN, taskErrors, undelivered, WITH_AGENT, type TaskRecord, type TaskStatus } from '../../domain/task.js';
+import { taskEvents, type StoredTaskEvent, type TaskEvent } from '../../domain/task-events.js';
 import { cursorSeq } from '../cursor.js';
 import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pageOf, replaceSecretSql, rotateSecretArgs, rotateSecretSql, rotatingSecretSql, type RotatingRow, sqlList, taskListQuery, tasksByStatus, toRotated } from '../queries.js';
-import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
+import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_EVENT_COLUMNS, TASK_STATE_COLUMNS, type TaskEventRow, taskEventValues, type TaskRow, taskStateValues, toAgent, toDelivery, toTask, toTaskEvent } from '../rows.js';
 import type { AgentContact, CancelInput, CancelResult, CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, ExpiryRule, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, RotateSecretInput, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
 import { parsePostgresUrl } from './connection.js';
 import { postgresMigrations } from './migrations.js';
-import { DELIVERIES_BY_STATUS_SQL, deliveriesByStatus, endedPerMinute, endedPerMinuteSql, hourAgo, recoverySelectSql, type RecoveryRow, requeueSql, taskDeliveriesSql, tasksByAgent, TASKS_BY_AGENT_SQL } from '../console-queries.js';
+import { DELIVERIES_BY_STATUS_SQL, deliveriesByStatus, endedPerMinute, endedPerMinuteSql, hourAgo, recoverySelectSql, type RecoveryRow, requeueSql, taskDeliveriesSql, taskEventsArgs, taskEventsSql, tasksByAgent, TASKS_BY_AGENT_SQL } from '../console-queries.js';
 import type { AgentTaskCounts, MinuteCounts, RecoverInput } from '../types.js';
 import type { DeliveryStatus } from '../../domain/delivery.js';
 
@@ -125,6 +126,28 @@ const WAITED_PAST_DEADLINE = 'The task deadline passed while it waited for a slo
 const ph = (n: number) => `$${n}`;
 const marks = (n: number, from = 1) => Array.from({ length: n }, (_, i) => ph(from + i)).join(', ');
 const UPDATE_TASK_STATE_SQL = `UPDATE tasks SET ${TASK_STATE_COLUMNS.map((c, i) => `${c} = ${ph(i + 1)}`).join(', ')} WHERE task_id = ${ph(TASK_STATE_COLUMNS.length + 1)}`;
+const EVENT_COLUMNS = TASK_EVENT_COLUMNS.length;
+/** The VALUES rows of `count` task events whose parameters start at `from`. */
+const eventRows = (count: number, from: number) =>
+  Array.from({ length: count }, (_, i) => `(${marks(EVENT_COLUMNS, from + i * EVENT_COLUMNS)})`).join(', ');
+/**
+ * The task's new state and the events it adds, in one statement (one round trip, as before the
+ * event log): UPDATE_TASK_STATE_SQL's parameters, then each event's. By number of events.
+ */
+const saveTaskSql = (() => {
+  const cache = new Map<number, string>();
+  return (events: number): string => {
+    if (events === 0) return UPDATE_TASK_STATE_SQL;
+    let sql = cache.get(events);
+    if (!sql) {
+      sql = `WITH s AS (${UPDATE_TASK_STATE_SQL})
+        INSERT INTO task_events (${TASK_EVENT_COLUMNS.join(', ')}) VALUES ${eventRows(events, TASK_STATE_COLUMNS.length + 2)}`;
+      cache.set(events, sql);
+    }
+    return sql;
+  };
+})();
+const INSERT_TASK_EVENT_SQL = `INSERT INTO task_events (${TASK_EVENT_COLUMNS.join(', ')}) VALUES ${eventRows(1, 1)}`;
 const INSERT_DELIVERY_SQL = `INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts) VALUES (${marks(NEW_DELIVERY_COLUMNS.length)}, 'pending', 0)`;
 /**
  * How many tasks the agent (its placeholders given) has not taken, counted up to the cap
@@ -140,7 +163,8 @@ const queuedCountSql = (agentId: string, cap: string) =>
  * limited agent's dispatch takes its row lock to count them), and its queue is not full (the cap,
  * or null).
  * A key-share lock on the agent's row holds to commit, so a deregistration waits for this dispatch
- * (and then fails the task). The parameters: the new task's values, the delivery's, then endpoint, interval and cap.
+ * (and then fails the task). The parameters: the new task's values, the delivery's, then endpoint, interval and cap,
+ * then the task's `dispatched` event's values (its event log starts in the same statement).
  */
 const INSERT_TASK_IF_AGENT_AS_READ_SQL = (() => {
   const taskMarks = marks(NEW_TASK_COLUMNS.length);
@@ -148,13 +172,15 @@ const INSERT_TASK_IF_AGENT_AS_READ_SQL = (() => {
   const endpoint = ph(NEW_TASK_COLUMNS.length + NEW_DELIVERY_COLUMNS.length + 1);
   const interval = ph(NEW_TASK_COLUMNS.length + NEW_DELIVERY_COLUMNS.length + 2);
   const cap = ph(NEW_TASK_COLUMNS.length + NEW_DELIVERY_COLUMNS.length + 3);
+  const eventMarks = marks(TASK_EVENT_COLUMNS.length, NEW_TASK_COLUMNS.length + NEW_DELIVERY_COLUMNS.length + 4);
   const agentId = ph(NEW_TASK_COLUMNS.indexOf('agent_id') + 1);
   return `WITH q AS (${queuedCountSql(agentId, cap)}),
     a AS (SELECT agent_id FROM agents, q WHERE agent_id = ${agentId} AND contact_endpoint = ${endpoint}
       AND heartbeat_interval_s IS NOT DISTINCT FROM ${interval}::integer AND max_concurrent_tasks IS NULL
       AND (${cap}::int IS NULL OR q.n < ${cap}::int) FOR KEY SHARE OF agents),
     t AS (INSERT INTO tasks (${NEW_TASK_COLUMNS.join(', ')}) SELECT ${taskMarks} FROM a RETURNING task_id),
-    d AS (INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts) SELECT ${deliveryMarks}, 'pending', 0 FROM a, t)
+    d AS (INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts) SELECT ${deliveryMarks}, 'pending', 0 FROM a, t),
+    e AS (INSERT INTO task_events (${TASK_EVENT_COLUMNS.join(', ')}) SELECT ${eventMarks} FROM t)
     SELECT EXISTS (SELECT 1 FROM a) AS stored, (SELECT n FROM q) AS queued`;
 })();
 
@@ -416,6 +442,7 @@ export class PostgresStore implements Store {
         if (!raced) throw new RetryTransaction();
         return raced;
       }
+      for (const e of taskEvents(null, task)) await c.query(INSERT_TASK_EVENT_SQL, taskEventValues(e));
       if (task.holdsSlot) await c.query('UPDATE agents SET active_tasks = active_tasks + 1 WHERE seq = $1', [row.seq]);
       await this.#insertDelivery(c, input.delivery(agent.contactEndpoint), admitted === 'wait');
       return { outcome: 'created', task };
@@ -673,7 +700,10 @@ export class PostgresStore implements Store {
     if (d.orderKey !== null) throw new Error('a task delivery has no order key');
     const task = newTaskValues(t, null, requestHash);
     const delivery = newDeliveryValues(d);
-    const row = await one<{ stored: boolean; queued: number }>(this.#pool, INSERT_TASK_IF_AGENT_AS_READ_SQL, [...task, ...delivery, agent.contact_endpoint, agent.heartbeat_interval_s, cap]);
+    const [dispatched] = taskEvents(null, t) as [TaskEvent];
+    const row = await one<{ stored: boolean; queued: number }>(this.#pool, INSERT_TASK_IF_AGENT_AS_READ_SQL, [
+      ...task, ...delivery, agent.contact_endpoint, agent.heartbeat_interval_s, cap, ...taskEventValues(dispatched),
+    ]);
     return { stored: row?.stored === true, queued: row?.queued ?? 0 };
   }
 
@@ -688,9 +718,14 @@ export class PostgresStore implements Store {
     if (report) await this.#insertDelivery(c, report);
   }
 
-  /** Writes the state a domain rule gave the task (`before` it: what it was); a task that ends gives its slot back. Returns `next`. */
+  /**
+   * Writes the state a domain rule gave the task (`before` it: what it was) and the events it adds
+   * to the task's log (the domain's taskEvents), in one statement; a task that ends gives its slot
+   * back. Returns `next`.
+   */
   async #saveTask(c: pg.PoolClient, before: TaskRecord, next: TaskRecord): Promise<TaskRecord> {
-    await c.query(UPDATE_TASK_STATE_SQL, [...taskStateValues(next), next.taskId]);
+    const events = taskEvents(before, next);
+    await c.query(saveTaskSql(events.length), [...taskStateValues(next), next.taskId, ...events.flatMap(taskEventValues)]);
     if (freesSlot(before, next)) {
       await c.query('UPDATE agents SET active_tasks = active_tasks - 1 WHERE agent_id = $1 AND active_tasks > 0', [next.agentId]);
       await this.#fillSlots(c, next.agentId, next.updatedAt);
@@ -745,6 +780,10 @@ export class PostgresStore implements Store {
     const found = await rows<DeliveryRow>(this.#pool, taskDeliveriesSql(ph), [taskId]);
     const attempts = await this.#attempts(this.#pool, found.map((r) => r.seq));
     return found.map((r) => toDelivery(r, attempts.get(r.seq) ?? []));
+  }
+
+  async taskEvents(taskId: string, page: PageRequest): Promise<Page<StoredTaskEvent>> {
+    return pageOf(await rows<TaskEventRow>(this.#pool, taskEventsSql(ph), taskEventsArgs(taskId, page)), page.limit, toTaskEvent);
   }
 
   async recoverDeliveries(input: RecoverInput): Promise<string[]> {

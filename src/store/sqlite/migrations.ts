@@ -139,4 +139,25 @@ export const sqliteMigrations: ReadonlyArray<{ version: number; sql: string }> =
       UPDATE agents SET queued_tasks = (SELECT COUNT(*) FROM tasks WHERE tasks.agent_id = agents.agent_id AND tasks.status = 'queued');
     `,
   },
+  {
+    // Each task's event log (domain/task-events.ts), written in the transactions that change the
+    // task; heartbeats are counted on the task instead. No foreign key: tasks are never deleted,
+    // and the check would cost a lookup per event. Tasks from before have no events.
+    version: 7,
+    sql: `
+      ALTER TABLE tasks ADD COLUMN heartbeats INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE task_events (
+        seq INTEGER PRIMARY KEY,
+        task_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        source TEXT NOT NULL,
+        progress REAL,
+        message TEXT,
+        error TEXT
+      );
+      CREATE INDEX task_events_by_task ON task_events(task_id, seq);
+    `,
+  },
 ];

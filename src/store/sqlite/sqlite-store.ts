@@ -4,12 +4,13 @@ import Database from 'better-sqlite3';
 import { admit, freeSlots, lastSeenStaleBefore, queueFull, restartLosesTasks, type AgentRecord } from '../../domain/agent.js';
 import { decideRedelivery, type AttemptOutcome, type DeliveryAttempt, type DeliveryKind, type DeliveryRecord, type EndReport, type NewDelivery } from '../../domain/delivery.js';
 import { decideCancel, decideReport, DEFAULT_MISSED_HEARTBEATS, delivered, failed, freesSlot, heartbeatTimeoutMs, leavesQueue, NOT_TAKEN, orphaned, TAKEN, taskErrors, undelivered, WITH_AGENT, type TaskRecord, type TaskStatus } from '../../domain/task.js';
+import { taskEvents, type StoredTaskEvent } from '../../domain/task-events.js';
 import { cursorSeq } from '../cursor.js';
 import { attemptsBySeq, deliveryListQuery, depthByKind, LAST_SEEN_STALE_SQL, pageOf, replaceSecretSql, rotateSecretArgs, rotateSecretSql, rotatingSecretSql, type RotatingRow, sqlList, taskListQuery, tasksByStatus, toRotated } from '../queries.js';
-import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_STATE_COLUMNS, type TaskRow, taskStateValues, toAgent, toDelivery, toTask } from '../rows.js';
+import { AGENT_COLUMNS, type AgentRow, agentValues, type AttemptRow, type DeliveryRow, NEW_DELIVERY_COLUMNS, NEW_TASK_COLUMNS, newDeliveryValues, newTaskValues, TASK_EVENT_COLUMNS, TASK_STATE_COLUMNS, type TaskEventRow, taskEventValues, type TaskRow, taskStateValues, toAgent, toDelivery, toTask, toTaskEvent } from '../rows.js';
 import type { AgentContact, CancelInput, CancelResult, CreateTaskInput, CreateTaskResult, DeliveryFilter, DeregisterInput, ExpiryRule, Page, PageRequest, RedeliverResult, RegisterInput, RegisterResult, RotateSecretInput, Store, TaskFilter, TaskReportInput, TaskReportResult } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
-import { DELIVERIES_BY_STATUS_SQL, deliveriesByStatus, endedPerMinute, endedPerMinuteSql, hourAgo, recoverySelectSql, type RecoveryRow, requeueSql, taskDeliveriesSql, tasksByAgent, TASKS_BY_AGENT_SQL } from '../console-queries.js';
+import { DELIVERIES_BY_STATUS_SQL, deliveriesByStatus, endedPerMinute, endedPerMinuteSql, hourAgo, recoverySelectSql, type RecoveryRow, requeueSql, taskDeliveriesSql, taskEventsArgs, taskEventsSql, tasksByAgent, TASKS_BY_AGENT_SQL } from '../console-queries.js';
 import type { AgentTaskCounts, MinuteCounts, RecoverInput } from '../types.js';
 import type { DeliveryStatus } from '../../domain/delivery.js';
 
@@ -67,6 +68,7 @@ const INSERT_TASK_SQL = `INSERT INTO tasks (${NEW_TASK_COLUMNS.join(', ')}) VALU
 const INSERT_DELIVERY_SQL = `INSERT INTO deliveries (${NEW_DELIVERY_COLUMNS.join(', ')}, status, attempts)
   VALUES (${marks(NEW_DELIVERY_COLUMNS.length)}, 'pending', 0)`;
 const UPDATE_TASK_STATE_SQL = `UPDATE tasks SET ${TASK_STATE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE task_id = ?`;
+const INSERT_TASK_EVENT_SQL = `INSERT INTO task_events (${TASK_EVENT_COLUMNS.join(', ')}) VALUES (${marks(TASK_EVENT_COLUMNS.length)})`;
 
 type Db = Database.Database;
 type QueuedWrite = { fn: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void };
@@ -312,6 +314,7 @@ export class SqliteStore implements Store {
       const task: TaskRecord = { ...t, heartbeatTimeoutMs: heartbeatTimeoutMs(row.heartbeat_interval_s, input.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS), holdsSlot: admitted === 'slot' };
       this.#sql('UPDATE agents SET queued_tasks = queued_tasks + 1, active_tasks = active_tasks + ? WHERE seq = ?').run(task.holdsSlot ? 1 : 0, row.seq);
       this.#sql(INSERT_TASK_SQL).run(...newTaskValues(task, input.idempotencyKey, input.requestHash));
+      this.#logEvents(null, task);
       this.#insertDelivery(input.delivery(row.contact_endpoint), admitted === 'wait');
       return { outcome: 'created', task };
     });
@@ -510,6 +513,10 @@ export class SqliteStore implements Store {
     return rows.map((r) => toDelivery(r, attempts.get(r.seq) ?? []));
   }
 
+  async taskEvents(taskId: string, page: PageRequest): Promise<Page<StoredTaskEvent>> {
+    return pageOf(this.#sql(taskEventsSql(q)).all(...taskEventsArgs(taskId, page)) as TaskEventRow[], page.limit, toTaskEvent);
+  }
+
   async recoverDeliveries(input: RecoverInput): Promise<string[]> {
     return this.#write(() => {
       const args: unknown[] = [input.since, input.until, ...(input.kind ? [input.kind] : [])];
@@ -537,9 +544,10 @@ export class SqliteStore implements Store {
     if (report) this.#insertDelivery(report);
   }
 
-  /** Writes the state a domain rule gave the task (`before` it: what it was); a task that ends gives its slot back. Returns `next`. */
+  /** Writes the state a domain rule gave the task (`before` it: what it was) and its events; a task that ends gives its slot back. Returns `next`. */
   #saveTask(before: TaskRecord, next: TaskRecord): TaskRecord {
     this.#sql(UPDATE_TASK_STATE_SQL).run(...taskStateValues(next), next.taskId);
+    this.#logEvents(before, next);
     const left = leavesQueue(before, next) ? 1 : 0;
     const frees = freesSlot(before, next) ? 1 : 0;
     if (left + frees > 0) {
@@ -547,6 +555,11 @@ export class SqliteStore implements Store {
       if (frees) this.#fillSlots(next.agentId, next.updatedAt);
     }
     return next;
+  }
+
+  /** Appends to the task's event log what the change from `before` (null: just dispatched) to `next` adds (the domain's taskEvents). */
+  #logEvents(before: TaskRecord | null, next: TaskRecord): void {
+    for (const e of taskEvents(before, next)) this.#sql(INSERT_TASK_EVENT_SQL).run(...taskEventValues(e));
   }
 
   /** Lets the agent's oldest waiting tasks through while it has slots free (see domain/agent.ts, admit). */

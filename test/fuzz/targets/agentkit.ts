@@ -162,10 +162,10 @@ export async function agentKitTarget(rng: Rng, options: { as?: 'admin' | 'agent'
 
   /** A valid request for any operation that only reads. */
   function validRead(): BaseRequest {
-    const id = rng.pick(asAgent ? ['getAgent', 'getTask', 'getWebhookDelivery', 'getHealth', 'getServiceHealth', 'getCredential', 'listTaskDeliveries'] : ['listAgents', 'getAgent', 'listTasks', 'getTask', 'listWebhookDeliveries', 'getWebhookDelivery', 'getHealth', 'getReadiness', 'getServiceHealth', 'getCredential', 'getStatistics', 'listTaskDeliveries']);
+    const id = rng.pick(asAgent ? ['getAgent', 'getTask', 'getWebhookDelivery', 'getHealth', 'getServiceHealth', 'getCredential', 'listTaskDeliveries', 'listTaskEvents'] : ['listAgents', 'getAgent', 'listTasks', 'getTask', 'listWebhookDeliveries', 'getWebhookDelivery', 'getHealth', 'getReadiness', 'getServiceHealth', 'getCredential', 'getStatistics', 'listTaskDeliveries', 'listTaskEvents']);
     const o = op(id);
     if (id === 'getCredential' || id === 'getStatistics') return base(o);
-    if (id === 'listTaskDeliveries') return known.tasks.length ? base(o, { taskId: rng.pick(known.tasks).taskId }) : base(op('getCredential'));
+    if (id === 'listTaskDeliveries' || id === 'listTaskEvents') return known.tasks.length ? base(o, { taskId: rng.pick(known.tasks).taskId }) : base(op('getCredential'));
     if (asAgent) {
       const mine = known.deliveries.filter((d) => d.agentId === SELF);
       if (id === 'getTask' && known.tasks.length) return base(o, { taskId: rng.pick(known.tasks).taskId });
@@ -200,6 +200,7 @@ export async function agentKitTarget(rng: Rng, options: { as?: 'admin' | 'agent'
       case 'getTask':
       case 'cancelTask':
       case 'listTaskDeliveries':
+      case 'listTaskEvents':
         return base(o, { taskId: known.tasks.length ? rng.pick(known.tasks).taskId : rng.uuid() });
       case 'redeliverFailedWebhookDeliveries':
         // A range still to come: should a broken copy of it be accepted, it requeues nothing.

@@ -29,6 +29,7 @@ from typing import Optional
 from agentkit_client_async.models.cancel_request import CancelRequest
 from agentkit_client_async.models.dispatch_request import DispatchRequest
 from agentkit_client_async.models.task import Task
+from agentkit_client_async.models.task_event_list import TaskEventList
 from agentkit_client_async.models.task_list import TaskList
 from agentkit_client_async.models.task_report import TaskReport
 from agentkit_client_async.models.task_status import TaskStatus
@@ -603,6 +604,152 @@ class TasksApi(object):
 
         return await self.api_client.call_api(
             '/v1/tasks/{taskId}/deliveries', 'GET',
+            _path_params,
+            _query_params,
+            _header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            response_types_map=_response_types_map,
+            auth_settings=_auth_settings,
+            _return_http_data_only=_params.get('_return_http_data_only'),  # noqa: E501
+            _preload_content=_params.get('_preload_content', True),
+            _request_timeout=_params.get('_request_timeout'),
+            collection_formats=_collection_formats,
+            _request_auth=_params.get('_request_auth'))
+
+    @validate_call
+    async def list_task_events(self, task_id : Annotated[StrictStr, Field(..., description="The task's id.")], limit : Annotated[Optional[conint(strict=True, le=100, ge=1)], Field(description="Page size.")] = None, cursor : Annotated[Optional[constr(strict=True, max_length=200, min_length=1)], Field(description="The `nextCursor` of the previous page.")] = None, **kwargs) -> TaskEventList:  # noqa: E501
+        """List the events of one task  # noqa: E501
+
+        The task's event log, oldest first, a page at a time (follow `nextCursor`): its dispatch, each report that changed its status, progress or message, a cancel request, and how it ended, by its agent's word or by AgentKit (heartbeat timeout, deadline, cancel grace, restart, deregistration, failed delivery). Heartbeats are summed up, not listed. An agent's credential reads only its own tasks'.  # noqa: E501
+        A coroutine: the request runs on the event loop that awaits it.
+
+        >>> result = await api.list_task_events(task_id, limit, cursor)
+
+        :param task_id: The task's id. (required)
+        :type task_id: str
+        :param limit: Page size.
+        :type limit: int
+        :param cursor: The `nextCursor` of the previous page.
+        :type cursor: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :return: Returns the result object.
+        :rtype: TaskEventList
+        """
+        kwargs['_return_http_data_only'] = True
+        if '_preload_content' in kwargs:
+            raise ValueError("Error! Please call the list_task_events_with_http_info method with `_preload_content` instead and obtain raw data from ApiResponse.raw_data")
+        return await self.list_task_events_with_http_info(task_id, limit, cursor, **kwargs)  # noqa: E501
+
+    @validate_call
+    async def list_task_events_with_http_info(self, task_id : Annotated[StrictStr, Field(..., description="The task's id.")], limit : Annotated[Optional[conint(strict=True, le=100, ge=1)], Field(description="Page size.")] = None, cursor : Annotated[Optional[constr(strict=True, max_length=200, min_length=1)], Field(description="The `nextCursor` of the previous page.")] = None, **kwargs) -> ApiResponse:  # noqa: E501
+        """List the events of one task  # noqa: E501
+
+        The task's event log, oldest first, a page at a time (follow `nextCursor`): its dispatch, each report that changed its status, progress or message, a cancel request, and how it ended, by its agent's word or by AgentKit (heartbeat timeout, deadline, cancel grace, restart, deregistration, failed delivery). Heartbeats are summed up, not listed. An agent's credential reads only its own tasks'.  # noqa: E501
+        A coroutine: the request runs on the event loop that awaits it.
+
+        >>> result = await api.list_task_events_with_http_info(task_id, limit, cursor)
+
+        :param task_id: The task's id. (required)
+        :type task_id: str
+        :param limit: Page size.
+        :type limit: int
+        :param cursor: The `nextCursor` of the previous page.
+        :type cursor: str
+        :param _preload_content: if False, the ApiResponse.data will
+                                 be set to none and raw_data will store the 
+                                 HTTP response body without reading/decoding.
+                                 Default is True.
+        :type _preload_content: bool, optional
+        :param _return_http_data_only: response data instead of ApiResponse
+                                       object with status code, headers, etc
+        :type _return_http_data_only: bool, optional
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the authentication
+                              in the spec for a single request.
+        :type _request_auth: dict, optional
+        :type _content_type: string, optional: force content-type for the request
+        :return: Returns the result object.
+        :rtype: tuple(TaskEventList, status_code(int), headers(HTTPHeaderDict))
+        """
+
+        _params = locals()
+
+        _all_params = [
+            'task_id',
+            'limit',
+            'cursor'
+        ]
+        _all_params.extend(
+            [
+                '_return_http_data_only',
+                '_preload_content',
+                '_request_timeout',
+                '_request_auth',
+                '_content_type',
+                '_headers'
+            ]
+        )
+
+        # validate the arguments
+        for _key, _val in _params['kwargs'].items():
+            if _key not in _all_params:
+                raise ApiTypeError(
+                    "Got an unexpected keyword argument '%s'"
+                    " to method list_task_events" % _key
+                )
+            _params[_key] = _val
+        del _params['kwargs']
+
+        _collection_formats = {}
+
+        # process the path parameters
+        _path_params = {}
+        if _params['task_id']:
+            _path_params['taskId'] = _params['task_id']
+
+
+        # process the query parameters
+        _query_params = []
+        if _params.get('limit') is not None:  # noqa: E501
+            _query_params.append(('limit', _params['limit']))
+
+        if _params.get('cursor') is not None:  # noqa: E501
+            _query_params.append(('cursor', _params['cursor']))
+
+        # process the header parameters
+        _header_params = dict(_params.get('_headers', {}))
+        # process the form parameters
+        _form_params = []
+        _files = {}
+        # process the body parameter
+        _body_params = None
+        # set the HTTP header `Accept`
+        _header_params['Accept'] = self.api_client.select_header_accept(
+            ['application/json', 'application/problem+json'])  # noqa: E501
+
+        # authentication setting
+        _auth_settings = ['bearerAuth']  # noqa: E501
+
+        _response_types_map = {
+            '200': "TaskEventList",
+            '400': "Problem",
+            '401': "Problem",
+            '403': "Problem",
+            '404': "Problem",
+            '429': "Problem",
+        }
+
+        return await self.api_client.call_api(
+            '/v1/tasks/{taskId}/events', 'GET',
             _path_params,
             _query_params,
             _header_params,

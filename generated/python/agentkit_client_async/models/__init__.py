@@ -54,6 +54,9 @@ from agentkit_client_async.models.task_cancel_notice import TaskCancelNotice
 from agentkit_client_async.models.task_dispatch import TaskDispatch
 from agentkit_client_async.models.task_envelope import TaskEnvelope
 from agentkit_client_async.models.task_error import TaskError
+from agentkit_client_async.models.task_event import TaskEvent
+from agentkit_client_async.models.task_event_list import TaskEventList
+from agentkit_client_async.models.task_event_list_heartbeats import TaskEventListHeartbeats
 from agentkit_client_async.models.task_links import TaskLinks
 from agentkit_client_async.models.task_list import TaskList
 from agentkit_client_async.models.task_report import TaskReport
