@@ -105,7 +105,12 @@ beforeAll(async () => {
     opsCoreApiKey: OPSCORE_KEY,
     logger: keepingLogger(),
     handlers: {
-      gated: async (parameters) => {
+      // Two progress reports, the second once AgentKit has the first (the SDK replaces a progress
+      // report not yet sent), then the outcome once the test opens the gate.
+      gated: async (parameters, context: TaskContext) => {
+        context.progress(25, 'a quarter');
+        await until(async () => (await admin('GET', `/v1/tasks/${context.taskId}`)).json.progress === 25, 20_000, () => 'the first progress report');
+        context.progress(50, 'half way');
         await gate;
         return { echoed: parameters };
       },
@@ -203,15 +208,22 @@ describe('as admin', () => {
     await expect.poll(() => status.innerText(), { timeout: 20_000 }).toBe('running');
     const navigations: string[] = [];
     page.on('framenavigated', (f) => navigations.push(f.url()));
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    // Each report shows as it arrives; the outcome only once the second progress is there.
+    await expect.poll(() => timeline.innerText(), { timeout: 20_000 }).toContain('Progress 50% “half way”');
     openGate();
     await expect.poll(() => status.innerText(), { timeout: 20_000 }).toBe('finished');
     expect(navigations).toEqual([]); // no reload
-    const timeline = page.getByRole('list', { name: 'Timeline' });
-    await expect.poll(() => timeline.innerText()).toContain('Ended finished');
+    await expect.poll(() => timeline.innerText()).toContain('Ended finished (reported by the agent)');
     const text = await timeline.innerText();
     expect(text).toContain('Dispatched');
     expect(text).toMatch(/Delivery to the agent, attempt 1\s+HTTP 202 in \d+\.\d ms/);
     expect(text).toContain('Delivered: the agent accepted it');
+    // The event log, in time order: running, each progress report, the end; heartbeats summed up.
+    const order = ['Dispatched', 'Running: the agent started it', 'Progress 25% “a quarter”', 'Progress 50% “half way”', 'Ended finished (reported by the agent)'].map((t) => text.indexOf(t));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(text).toMatch(/Last heartbeat\s+\d+ reports heard in all/);
     expect(await page.locator('pre.json').last().innerText()).toContain('"hello"');
     // Times in the viewer's zone, ISO on hover.
     const first = page.locator('ol.timeline time').first();

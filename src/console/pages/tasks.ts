@@ -6,6 +6,8 @@ import type { components } from '../../../generated/ts/agentkit.js';
 type Task = components['schemas']['Task'];
 type TaskStatus = components['schemas']['TaskStatus'];
 type Delivery = components['schemas']['WebhookDelivery'];
+type TaskEvent = components['schemas']['TaskEvent'];
+type TaskEventList = components['schemas']['TaskEventList'];
 
 const STATUSES: TaskStatus[] = ['queued', 'delivered', 'running', 'canceling', 'finished', 'failed', 'canceled'];
 const ENDED = new Set<string>(['finished', 'failed', 'canceled']);
@@ -117,39 +119,83 @@ interface TimelineEvent {
   kind: string;
 }
 
-/** Every event of a task in time order: from its own record, and each attempt of each of its deliveries. */
-function timeline(task: Task, deliveries: Delivery[]): TimelineEvent[] {
+const DELIVERY_LABEL: Record<Delivery['kind'], string> = {
+  'task.delivery': 'Delivery to the agent',
+  'task.cancel': 'Cancel notice to the agent',
+  'opscore.state': 'State report to Ops-Core',
+  'agent.lifecycle': 'Lifecycle webhook',
+};
+
+const SOURCE: Record<TaskEvent['source'], string> = { agent: 'reported by the agent', agentkit: 'by AgentKit', client: 'on request' };
+
+/** What the agent's report said: its progress and message. */
+const said = (progress: number | null | undefined, message: string | null | undefined): string | null =>
+  `${progress !== null && progress !== undefined ? `${progress}%` : ''}${message ? ` “${message}”` : ''}`.trim() || null;
+
+const errorText = (error: Task['error']): string | null => (error ? `${error.code ? `${error.code}: ` : ''}${error.message}` : null);
+
+/** An entry of the task's event log as the timeline shows it. */
+function logged(task: Task, e: TaskEvent): TimelineEvent {
+  switch (e.kind) {
+    case 'dispatched':
+      return { at: e.at, what: 'Dispatched', detail: `${task.task_name} to ${task.agentId}`, kind: 'dispatched' };
+    case 'running':
+      return { at: e.at, what: 'Running: the agent started it', detail: said(e.progress, e.message), kind: 'report' };
+    case 'progress':
+      return { at: e.at, what: 'Progress', detail: said(e.progress, e.message), kind: 'report' };
+    case 'cancel_requested':
+      return { at: e.at, what: 'Cancel requested', detail: e.message ?? null, kind: 'cancel' };
+    default:
+      return { at: e.at, what: `Ended ${e.kind} (${SOURCE[e.source]})`, detail: e.kind === 'failed' ? errorText(e.error ?? null) : said(e.progress, e.message), kind: `ended-${e.kind}` };
+  }
+}
+
+/** What the task's own record says, for a task from before AgentKit kept event logs (its log is empty). */
+function fromRecord(task: Task): TimelineEvent[] {
   const events: TimelineEvent[] = [{ at: task.createdAt, what: 'Dispatched', detail: `${task.task_name} to ${task.agentId}`, kind: 'dispatched' }];
-  const label: Record<Delivery['kind'], string> = {
-    'task.delivery': 'Delivery to the agent',
-    'task.cancel': 'Cancel notice to the agent',
-    'opscore.state': 'State report to Ops-Core',
-    'agent.lifecycle': 'Lifecycle webhook',
-  };
+  if (task.lastHeartbeatAt) events.push({ at: task.lastHeartbeatAt, what: 'Last report from the agent', detail: said(task.progress, task.message), kind: 'report' });
+  if (task.cancelRequestedAt) events.push({ at: task.cancelRequestedAt, what: 'Cancel requested', detail: task.cancelReason ?? null, kind: 'cancel' });
+  if (task.finishedAt) events.push({ at: task.finishedAt, what: `Ended ${task.status}`, detail: errorText(task.error ?? null), kind: `ended-${task.status}` });
+  return events;
+}
+
+/**
+ * Every event of a task in time order: its event log (dispatch, each report that changed
+ * something, cancel, end), each attempt of each of its deliveries, and its heartbeats summed up.
+ */
+function timeline(task: Task, deliveries: Delivery[], log: TaskEvent[], heartbeats: TaskEventList['heartbeats']): TimelineEvent[] {
+  const events: TimelineEvent[] = log.length > 0 ? log.map((e) => logged(task, e)) : fromRecord(task);
   for (const d of deliveries) {
     for (const a of d.attemptLog) {
       const outcome = a.statusCode !== null && a.statusCode !== undefined ? `HTTP ${a.statusCode}` : 'no answer';
       events.push({
         at: a.at,
-        what: `${label[d.kind]}, attempt ${a.attempt}`,
+        what: `${DELIVERY_LABEL[d.kind]}, attempt ${a.attempt}`,
         detail: h('span', {}, h('span', { class: 'code', 'data-status-code': String(a.statusCode ?? '') }, outcome), ` in ${a.latencyMs.toFixed(1)} ms`, a.error ? h('span', { class: 'error' }, ` — ${a.error}`) : null),
         kind: 'attempt',
       });
     }
-    if (d.status === 'pending' && d.attemptLog.length === 0) events.push({ at: d.createdAt, what: `${label[d.kind]} queued`, detail: d.eventType, kind: 'queued' });
+    if (d.status === 'pending' && d.attemptLog.length === 0) events.push({ at: d.createdAt, what: `${DELIVERY_LABEL[d.kind]} queued`, detail: d.eventType, kind: 'queued' });
   }
   if (task.deliveredAt) events.push({ at: task.deliveredAt, what: 'Delivered: the agent accepted it', kind: 'delivered' });
-  if (task.lastHeartbeatAt) {
-    const progress = task.progress !== null && task.progress !== undefined ? ` at ${task.progress}%` : '';
-    events.push({ at: task.lastHeartbeatAt, what: 'Last report from the agent (heartbeats and progress are summarised here)', detail: `${progress}${task.message ? ` “${task.message}”` : ''}`.trim() || null, kind: 'report' });
-  }
-  if (task.cancelRequestedAt) events.push({ at: task.cancelRequestedAt, what: 'Cancel requested', detail: task.cancelReason ?? null, kind: 'cancel' });
-  if (task.finishedAt) {
-    const error = task.error ? `${task.error.code ? `${task.error.code}: ` : ''}${task.error.message}` : null;
-    events.push({ at: task.finishedAt, what: `Ended ${task.status}`, detail: error, kind: `ended-${task.status}` });
+  if (log.length > 0 && heartbeats.lastAt) {
+    const n = heartbeats.count;
+    events.push({ at: heartbeats.lastAt, what: 'Last heartbeat', detail: `${n} report${n === 1 ? '' : 's'} heard in all; those that changed nothing are not listed`, kind: 'heartbeats' });
   }
   if (task.lateOutcome) events.push({ at: task.lateOutcome.at, what: `Late outcome from the agent (${task.lateOutcome.status}), refused`, kind: 'late' });
+  // Stable: entries at the same time keep their order (the log's, then the attempts').
   return events.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** The task's whole event log (a few pages at most; a longer one shows its first 1000 events). */
+async function eventLog(taskId: string): Promise<TaskEventList> {
+  let page = await must(api.GET('/v1/tasks/{taskId}/events', { params: { path: { taskId }, query: { limit: 100 } } }));
+  const items = [...page.items];
+  for (let n = 1; page.nextCursor && n < 10; n++) {
+    page = await must(api.GET('/v1/tasks/{taskId}/events', { params: { path: { taskId }, query: { limit: 100, cursor: page.nextCursor } } }));
+    items.push(...page.items);
+  }
+  return { ...page, items };
 }
 
 export const taskPage: Page = (main, params, ctx) => {
@@ -164,8 +210,8 @@ export const taskPage: Page = (main, params, ctx) => {
   let shown = '';
   const load = async () => {
     const task = await must(api.GET('/v1/tasks/{taskId}', { params: { path: { taskId } } }));
-    const deliveries = await must(api.GET('/v1/tasks/{taskId}/deliveries', { params: { path: { taskId } } }));
-    const key = JSON.stringify([task, deliveries]);
+    const [deliveries, log] = await Promise.all([must(api.GET('/v1/tasks/{taskId}/deliveries', { params: { path: { taskId } } })), eventLog(taskId)]);
+    const key = JSON.stringify([task, deliveries, log]);
     if (!ctx.current() || key === shown) return;
     shown = key;
     cancel.hidden = ENDED.has(task.status) || task.status === 'canceling';
@@ -189,7 +235,7 @@ export const taskPage: Page = (main, params, ctx) => {
     );
     fill(
       events,
-      timeline(task, deliveries.items).map((e) => h('li', { class: `ev ev-${e.kind}` }, time(e.at), ' ', h('strong', {}, e.what), e.detail ? h('span', {}, ' ', e.detail) : null)),
+      timeline(task, deliveries.items, log.items, log.heartbeats).map((e) => h('li', { class: `ev ev-${e.kind}` }, time(e.at), ' ', h('strong', {}, e.what), e.detail ? h('span', {}, ' ', e.detail) : null)),
     );
   };
   cancel.addEventListener('click', () => {
