@@ -14,6 +14,7 @@ import { oneOfBodies } from './one-of-errors.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { checkJsonBody, strictQueryNumbers } from './request-limits.js';
 import { rateLimitPerCredential, type RateLimitOptions } from './rate-limit.js';
+import { cacheValidatorRouteMatchers } from './route-matchers.js';
 import { observeRequests } from './request-observer.js';
 import { agentRoutes } from './routes/agents.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): Express {
   if (limiter) app.use('/v1', limiter);
   app.use(express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true }));
   app.use(checkJsonBody());
+  cacheValidatorRouteMatchers();
   app.use(
     OpenApiValidator.middleware({
       apiSpec: bundledSpecPath('agentkit'),
