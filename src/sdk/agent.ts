@@ -97,27 +97,32 @@ class AgentInstance implements Agent {
   }
 
   async rotateSigningSecret(options: RotateOptions = {}): Promise<{ previousSecretValidUntil: string | null }> {
-    const { client, agentId } = this.#registeredClient();
-    const { data, error, response } = await client.POST('/v1/agents/{agentId}/signing-secret/rotate', {
-      params: { path: { agentId } },
-      body: options.graceSeconds === undefined ? {} : { graceSeconds: options.graceSeconds },
-    });
-    if (!data) throw new AgentRegistrationError(`AgentKit refused to rotate the signing secret (${response.status}): ${error?.detail ?? error?.title ?? ''}`, response.status);
+    const data = await this.#rotate('the signing secret', options, (client, agentId, body) =>
+      client.POST('/v1/agents/{agentId}/signing-secret/rotate', { params: { path: { agentId } }, body }),
+    );
     this.#signingKeys!.rotated(data.signingSecret, data.previousSecretValidUntil);
-    this.#logger.info({ agentId, previousSecretValidUntil: data.previousSecretValidUntil }, 'Signing secret rotated');
     return { previousSecretValidUntil: data.previousSecretValidUntil };
   }
 
   async rotateAgentToken(options: RotateOptions = {}): Promise<{ previousTokenValidUntil: string | null }> {
-    const { client, agentId } = this.#registeredClient();
-    const { data, error, response } = await client.POST('/v1/agents/{agentId}/agent-token/rotate', {
-      params: { path: { agentId } },
-      body: options.graceSeconds === undefined ? {} : { graceSeconds: options.graceSeconds },
-    });
-    if (!data) throw new AgentRegistrationError(`AgentKit refused to rotate the agent credential (${response.status}): ${error?.detail ?? error?.title ?? ''}`, response.status);
+    const data = await this.#rotate('the agent credential', options, (client, agentId, body) =>
+      client.POST('/v1/agents/{agentId}/agent-token/rotate', { params: { path: { agentId } }, body }),
+    );
     this.#credential!.issued(data.agentToken);
-    this.#logger.info({ agentId, previousTokenValidUntil: data.previousTokenValidUntil }, 'Agent credential rotated');
     return { previousTokenValidUntil: data.previousTokenValidUntil };
+  }
+
+  /** Asks AgentKit to rotate one of the agent's secrets (`what`); throws with AgentKit's problem when it refuses. */
+  async #rotate<T>(
+    what: string,
+    options: RotateOptions,
+    post: (client: AgentKitClient, agentId: string, body: { graceSeconds?: number }) => Promise<{ data?: T; error?: { title?: string; detail?: string }; response: Response }>,
+  ): Promise<T> {
+    const { client, agentId } = this.#registeredClient();
+    const { data, error, response } = await post(client, agentId, options.graceSeconds === undefined ? {} : { graceSeconds: options.graceSeconds });
+    if (!data) throw new AgentRegistrationError(`AgentKit refused to rotate ${what} (${response.status}): ${error?.detail ?? error?.title ?? ''}`, response.status);
+    this.#logger.info({ agentId, rotated: what }, 'Rotated; the previous one holds for its grace period');
+    return data;
   }
 
   #registeredClient(): { client: AgentKitClient; agentId: string } {
